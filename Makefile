@@ -1,0 +1,67 @@
+# Fundament — the two commands a newcomer needs are `make run` and `make test`.
+# Everything here is plain CMake + Ninja underneath.
+
+BUILD_DIR   ?= build
+ASAN_DIR    ?= build-asan
+FUZZ_DIR    ?= build-fuzz
+PORT        ?= 8080
+DATA_DIR    ?= data
+JOBS        ?= $(shell nproc)
+PYTHON      ?= /usr/bin/python3
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps build run test unit-test asan-test api-test fuzz fuzz-smoke bench clean format
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+# The server ends up at build/fundament.
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Starts the server on the embedded store with demo data on http://localhost:8080.
+run: build
+	$(BUILD_DIR)/fundament serve --port $(PORT) --data $(DATA_DIR) --demo
+
+$(ASAN_DIR)/build.ninja:
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFUNDAMENT_SANITIZE=ON
+
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan-test: deps $(ASAN_DIR)/build.ninja
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Black-box tests of the API against the sanitizer build of the server.
+api-test: asan-test
+	FUNDAMENT_BINARY=$(abspath $(ASAN_DIR))/fundament $(PYTHON) -m pytest -q tests/api
+
+$(FUZZ_DIR)/build.ninja:
+	CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DFUNDAMENT_FUZZ=ON -DFUNDAMENT_TESTS=OFF -DFUNDAMENT_SANITIZE=ON
+
+# A short, bounded run of every fuzz target over its corpus (part of `make test`).
+fuzz-smoke: deps $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	tests/fuzz/run $(FUZZ_DIR) 10
+
+# A longer fuzz run: `make fuzz FUZZ_SECONDS=3600`.
+fuzz: deps $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	tests/fuzz/run $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# Every test: the release build, unit tests and API tests under sanitizers, fuzz smoke.
+test: build api-test fuzz-smoke
+
+bench: build
+	@echo "bench: no benchmarks yet"
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
