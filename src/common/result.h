@@ -34,6 +34,10 @@ const char* ErrorCodeName(ErrorCode code);
 // An error: a code, a human-readable message, and where known the offending
 // field (a JSON member path such as "Datastreams[0].unitOfMeasurement").
 struct Error {
+  Error() = default;
+  Error(ErrorCode code, std::string message, std::string field = {})
+      : code(code), message(std::move(message)), field(std::move(field)) {}
+
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::string field;

@@ -4,13 +4,24 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/http_message.h"
 #include "odata/query_options.h"
+#include "odata/resource_path.h"
 #include "store/store.h"
 
+namespace boost::json {
+class value;
+}
+
 namespace fundament::sta {
+
+class Links;
+class RequestContext;
+struct WrittenEntity;
 
 struct ServiceOptions {
   // The absolute URL under which clients reach the server, without trailing
@@ -36,6 +47,25 @@ class Service {
 
   // True when `path` belongs to this service.
   static bool Serves(std::string_view path);
+
+  // Answers one request given by parts: `resource` is the path below the
+  // version prefix ("Things(1)/Datastreams", still percent-encoded), `query`
+  // the raw query string. Used by Handle() and by $batch.
+  Result<HttpResponse> Dispatch(const RequestContext& context, std::string_view method, std::string_view resource,
+                                std::string_view query, std::string_view body, std::string_view content_type);
+
+  // Applies one write (POST, PATCH, PUT, DELETE) of `path` inside `txn`;
+  // returns the entity written (none for DELETE).
+  Result<std::optional<WrittenEntity>> ApplyWrite(store::WriteTransaction& txn, std::string_view method,
+                                                  const odata::ResourcePath& path, const boost::json::value& body);
+
+  // The response to a committed write: 201 + Location + entity for POST,
+  // 200 + entity for PATCH/PUT, 200 without body for DELETE.
+  Result<HttpResponse> WriteResponse(std::string_view method, const std::optional<WrittenEntity>& written,
+                                     const Links& links);
+
+  store::Store& store() { return store_; }
+  const ServiceOptions& options() const { return options_; }
 
  private:
   store::Store& store_;

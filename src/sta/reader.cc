@@ -1,0 +1,265 @@
+#include "sta/reader.h"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+namespace fundament::sta {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string EntityName(const model::EntityTypeDef& type, int64_t id) {
+  return fmt::format("{}({})", type.set_name, id);
+}
+
+// The raw query string without the options named in `drop`, for building nextLinks.
+std::string QueryWithout(std::string_view raw_query, std::initializer_list<std::string_view> drop) {
+  std::string out;
+  size_t pos = 0;
+  while (pos <= raw_query.size() && !raw_query.empty()) {
+    size_t amp = raw_query.find('&', pos);
+    std::string_view part = raw_query.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    std::string_view key = part.substr(0, part.find('='));
+    bool dropped = false;
+    for (auto d : drop) {
+      // Keys may arrive percent-encoded ("%24skip").
+      if (key == d || (key.starts_with("%24") && key.substr(3) == d.substr(1))) dropped = true;
+    }
+    if (!part.empty() && !dropped) {
+      if (!out.empty()) out += '&';
+      out += part;
+    }
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int64_t Reader::PageSize(const odata::QueryOptions& options) const {
+  int64_t top = options.top.value_or(options_.default_page_size);
+  return std::min(top, options_.max_page_size);
+}
+
+Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::QueryOptions& options,
+                                 std::string_view raw_path, std::string_view raw_query) {
+  auto read = [this](const store::ReadRequest& r) { return store_.Read(r); };
+  FUNDAMENT_ASSIGN_OR_RETURN(auto parent, ResolvePath(read, path));
+  const model::EntityTypeDef& type = *path.last().type;
+
+  HttpResponse response;
+  if (path.is_collection()) {
+    FUNDAMENT_ASSIGN_OR_RETURN(auto body, Collection(path, parent, options, raw_path, raw_query));
+    response.body = json::serialize(body);
+    return response;
+  }
+
+  const int64_t id = parent->id;
+  if (path.ref) {
+    json::object body;
+    body["@iot.selfLink"] = links_.Self(type.kind, id);
+    response.body = json::serialize(body);
+    return response;
+  }
+  if (path.property != nullptr) {
+    store::ReadRequest request;
+    request.kind = type.kind;
+    request.id = id;
+    request.properties = {std::string(path.property->name)};
+    FUNDAMENT_ASSIGN_OR_RETURN(auto result, store_.Read(request));
+    if (result.entities.empty()) return NotFound(fmt::format("no entity {}", EntityName(type, id)));
+    const json::value* value = result.entities.front().properties.if_contains(path.property->name);
+    json::value property_value = value ? *value : json::value(nullptr);
+    if (path.value) {
+      if (property_value.is_null()) {
+        response.status = 204;
+        response.content_type.clear();
+        return response;
+      }
+      if (property_value.is_string()) {
+        response.content_type = "text/plain; charset=utf-8";
+        response.body = std::string(property_value.as_string());
+      } else {
+        response.body = json::serialize(property_value);
+      }
+      return response;
+    }
+    json::object body;
+    body[path.property->name] = std::move(property_value);
+    response.body = json::serialize(body);
+    return response;
+  }
+  FUNDAMENT_ASSIGN_OR_RETURN(auto body, ReadEntity(type, id, options));
+  response.body = json::serialize(body);
+  return response;
+}
+
+Result<json::object> Reader::ReadEntity(const model::EntityTypeDef& type, int64_t id,
+                                        const odata::QueryOptions& options) {
+  Selection selection(options.select);
+  store::ReadRequest request;
+  request.kind = type.kind;
+  request.id = id;
+  request.properties = selection.StoreProperties(type);
+  FUNDAMENT_ASSIGN_OR_RETURN(auto result, store_.Read(request));
+  if (result.entities.empty()) return NotFound(fmt::format("no entity {}", EntityName(type, id)));
+  const store::Entity& entity = result.entities.front();
+  json::object out = RenderEntity(type, entity, selection, links_);
+  FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, out, 0));
+  return out;
+}
+
+Result<json::object> Reader::Collection(const odata::ResourcePath& path, const std::optional<ResolvedEntity>& parent,
+                                        const odata::QueryOptions& options, std::string_view raw_path,
+                                        std::string_view raw_query) {
+  const model::EntityTypeDef& type = *path.last().type;
+  Selection selection(options.select);
+  const int64_t page = PageSize(options);
+
+  store::ReadRequest request = RequestFor(path, parent);
+  request.filter = options.filter;
+  request.orderby = options.orderby;
+  request.skip = options.skip;
+  request.limit = page + 1;  // one more tells whether a next page exists
+  request.count = options.count;
+  if (!path.ref) request.properties = selection.StoreProperties(type);
+  FUNDAMENT_ASSIGN_OR_RETURN(auto result, store_.Read(request));
+
+  const bool more = static_cast<int64_t>(result.entities.size()) > page;
+  if (more) result.entities.pop_back();
+
+  json::object body;
+  if (result.count) body["@iot.count"] = *result.count;
+  if (more) {
+    std::string query = QueryWithout(raw_query, {"$skip", "$top"});
+    body["@iot.nextLink"] = fmt::format("{}/{}?{}{}$top={}&$skip={}", links_.root(), raw_path, query,
+                                        query.empty() ? "" : "&", page, options.skip + page);
+  }
+
+  if (options.result_format == odata::ResultFormat::kDataArray) {
+    // Observations grouped by (Multi)Datastream, in order of first appearance (OGC 18-088 §13.1).
+    std::vector<std::string> components;
+    if (options.select.empty()) {
+      components.emplace_back("id");
+      for (const auto& property : type.properties) components.emplace_back(property.name);
+    } else {
+      for (const auto& name : options.select) components.push_back(name == "@iot.id" ? "id" : name);
+    }
+    json::array groups;
+    std::vector<std::pair<std::string, size_t>> group_index;
+    for (const auto& entity : result.entities) {
+      std::string nav_name = entity.ReferenceId("Datastream") ? "Datastream" : "MultiDatastream";
+      auto ref = entity.ReferenceId(nav_name);
+      std::string link = ref ? links_.Self(nav_name == "Datastream" ? model::EntityKind::kDatastream
+                                                                    : model::EntityKind::kMultiDatastream,
+                                           *ref)
+                             : std::string();
+      auto found = std::find_if(group_index.begin(), group_index.end(),
+                                [&](const auto& g) { return g.first == link; });
+      if (found == group_index.end()) {
+        json::object group;
+        group[nav_name + "@iot.navigationLink"] = link;
+        json::array names;
+        for (const auto& c : components) names.emplace_back(c);
+        group["components"] = std::move(names);
+        group["dataArray"] = json::array();
+        groups.emplace_back(std::move(group));
+        group_index.emplace_back(link, groups.size() - 1);
+        found = group_index.end() - 1;
+      }
+      json::array row;
+      for (const auto& c : components) {
+        if (c == "id") {
+          row.emplace_back(entity.id);
+        } else if (const json::value* v = entity.properties.if_contains(c)) {
+          row.push_back(*v);
+        } else {
+          row.emplace_back(nullptr);
+        }
+      }
+      groups[found->second].as_object()["dataArray"].as_array().emplace_back(std::move(row));
+    }
+    for (auto& group : groups) {
+      auto& g = group.as_object();
+      g["dataArray@iot.count"] = g["dataArray"].as_array().size();
+    }
+    body["value"] = std::move(groups);
+    return body;
+  }
+
+  json::array values;
+  values.reserve(result.entities.size());
+  for (const auto& entity : result.entities) {
+    if (path.ref) {
+      json::object ref;
+      ref["@iot.selfLink"] = links_.Self(type.kind, entity.id);
+      values.emplace_back(std::move(ref));
+      continue;
+    }
+    json::object out = RenderEntity(type, entity, selection, links_);
+    FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, out, 0));
+    values.emplace_back(std::move(out));
+  }
+  body["value"] = std::move(values);
+  return body;
+}
+
+Status Reader::Expand(const model::EntityTypeDef& type, const store::Entity& entity,
+                      const odata::QueryOptions& options, json::object& out, int depth) {
+  for (const auto& item : options.expand) {
+    const model::NavigationDef& nav = *item.navigation;
+    const model::EntityTypeDef& target = model::TypeOf(nav.target);
+    const odata::QueryOptions& sub = item.options;
+    Selection selection(sub.select);
+
+    store::ReadRequest request;
+    request.kind = target.kind;
+    request.related = store::RelatedTo{type.kind, entity.id, &nav};
+    request.filter = sub.filter;
+    request.orderby = sub.orderby;
+    request.properties = selection.StoreProperties(target);
+    const int64_t page = PageSize(sub);
+    if (nav.to_many) {
+      request.skip = sub.skip;
+      request.limit = page + 1;
+      request.count = sub.count;
+    } else {
+      request.limit = 1;
+    }
+    FUNDAMENT_ASSIGN_OR_RETURN(auto result, store_.Read(request));
+
+    if (!nav.to_many) {
+      if (result.entities.empty()) {
+        out[nav.name] = nullptr;
+        continue;
+      }
+      json::object child = RenderEntity(target, result.entities.front(), selection, links_);
+      FUNDAMENT_RETURN_IF_ERROR(Expand(target, result.entities.front(), sub, child, depth + 1));
+      out[nav.name] = std::move(child);
+      continue;
+    }
+
+    const bool more = static_cast<int64_t>(result.entities.size()) > page;
+    if (more) result.entities.pop_back();
+    json::array children;
+    children.reserve(result.entities.size());
+    for (const auto& child_entity : result.entities) {
+      json::object child = RenderEntity(target, child_entity, selection, links_);
+      FUNDAMENT_RETURN_IF_ERROR(Expand(target, child_entity, sub, child, depth + 1));
+      children.emplace_back(std::move(child));
+    }
+    if (result.count) out[fmt::format("{}@iot.count", nav.name)] = *result.count;
+    if (more) {
+      out[fmt::format("{}@iot.nextLink", nav.name)] =
+          fmt::format("{}?$top={}&$skip={}", links_.Navigation(type.kind, entity.id, nav.name), page, sub.skip + page);
+    }
+    out[nav.name] = std::move(children);
+  }
+  return Status::Ok();
+}
+
+}  // namespace fundament::sta

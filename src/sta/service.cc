@@ -1,0 +1,181 @@
+#include "sta/service.h"
+
+#include <exception>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "odata/query_options.h"
+#include "odata/resource_path.h"
+#include "sta/batch.h"
+#include "sta/data_array.h"
+#include "sta/entity_output.h"
+#include "sta/reader.h"
+#include "sta/request_context.h"
+#include "sta/writer.h"
+
+namespace fundament::sta {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kConformancePrefix = "http://www.opengis.net/spec/iot_sensing/1.1/req/";
+constexpr std::string_view kConformanceClasses[] = {
+    "datamodel",
+    "resource-path/resource-path-to-entities",
+    "request-data",
+    "create-update-delete",
+    "batch-request/batch-request",
+    "data-array/data-array",
+    "multi-datastream",
+};
+
+HttpResponse ErrorResponse(const Error& error) {
+  HttpResponse response;
+  response.status = error.http_status();
+  response.body = error.ToJson();
+  return response;
+}
+
+HttpResponse ServiceRoot(const Links& links, const ServiceOptions& options) {
+  json::array sets;
+  for (model::EntityKind kind : model::kAllEntityKinds) {
+    const auto& type = model::TypeOf(kind);
+    json::object entry;
+    entry["name"] = type.set_name;
+    entry["url"] = fmt::format("{}/{}", links.root(), type.set_name);
+    sets.emplace_back(std::move(entry));
+  }
+  json::array conformance;
+  for (auto c : kConformanceClasses) conformance.emplace_back(fmt::format("{}{}", kConformancePrefix, c));
+  // FROST-Server's name for the OData 4.01 JSON batch, which clients check for.
+  conformance.emplace_back("https://fraunhoferiosb.github.io/FROST-Server/extensions/JsonBatchRequest.html");
+  json::object settings;
+  if (!options.mqtt_endpoints.empty()) {
+    conformance.emplace_back(fmt::format("{}create-observations-via-mqtt/observations-creation", kConformancePrefix));
+    conformance.emplace_back(fmt::format("{}receive-updates-via-mqtt/receive-updates", kConformancePrefix));
+    json::array endpoints;
+    for (const auto& e : options.mqtt_endpoints) endpoints.emplace_back(e);
+    json::object mqtt;
+    mqtt["endpoints"] = std::move(endpoints);
+    settings[fmt::format("{}create-observations-via-mqtt/observations-creation", kConformancePrefix)] = mqtt;
+  }
+  settings["conformance"] = std::move(conformance);
+  json::object body;
+  body["value"] = std::move(sets);
+  body["serverSettings"] = std::move(settings);
+  HttpResponse response;
+  response.body = json::serialize(body);
+  return response;
+}
+
+}  // namespace
+
+Service::Service(store::Store& store, ServiceOptions options) : store_(store), options_(std::move(options)) {}
+
+bool Service::Serves(std::string_view path) {
+  for (std::string_view prefix : {"/v1.1", "/v1.0"}) {
+    if (path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/')) return true;
+  }
+  return false;
+}
+
+HttpResponse Service::Handle(const HttpRequest& request) {
+  try {
+    RequestContext context(request, options_);
+    Result<HttpResponse> response = Dispatch(context, request.method, context.resource(), request.Query(),
+                                             request.body, request.Header("content-type"));
+    if (!response.ok()) return ErrorResponse(response.error());
+    return std::move(response).value();
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} failed: {}", request.method, request.target, e.what());
+    return ErrorResponse(Internal("internal error while answering the request"));
+  }
+}
+
+Result<HttpResponse> Service::Dispatch(const RequestContext& context, std::string_view method,
+                                       std::string_view resource, std::string_view query, std::string_view body,
+                                       std::string_view content_type) {
+  const Links& links = context.links();
+  if (resource.empty()) {
+    if (method != "GET" && method != "HEAD") return Error{ErrorCode::kMethodNotAllowed, "the service root is read-only"};
+    return ServiceRoot(links, options_);
+  }
+  if (resource == "$batch") {
+    if (method != "POST") return Error{ErrorCode::kMethodNotAllowed, "$batch takes POST"};
+    return HandleBatch(*this, context, body, content_type);
+  }
+  if (resource == "CreateObservations") {
+    if (method != "POST") return Error{ErrorCode::kMethodNotAllowed, "CreateObservations takes POST"};
+    FUNDAMENT_ASSIGN_OR_RETURN(auto document, ParseJsonBody(body));
+    return CreateObservations(store_, links, document);
+  }
+
+  FUNDAMENT_ASSIGN_OR_RETURN(std::string decoded, odata::PercentDecode(resource));
+  FUNDAMENT_ASSIGN_OR_RETURN(auto path, odata::ParseResourcePath(decoded));
+
+  if (method == "GET" || method == "HEAD") {
+    FUNDAMENT_ASSIGN_OR_RETURN(auto options,
+                               odata::ParseQueryOptions(*path.last().type, query, options_.query_limits));
+    if (options.filter == nullptr && !options.filter_text.empty())
+      return Error{ErrorCode::kNotImplemented, "$filter is not supported by this server version"};
+    if (options.result_format == odata::ResultFormat::kDataArray) {
+      if (path.last().type->kind != model::EntityKind::kObservation || !path.is_collection() || path.ref)
+        return BadRequest("$resultFormat=dataArray applies to collections of Observations only");
+      if (!options.expand.empty()) return BadRequest("$expand cannot be combined with $resultFormat=dataArray");
+    }
+    Reader reader(store_, options_, links);
+    return reader.Get(path, options, decoded, query);
+  }
+
+  if (method == "POST" || method == "PATCH" || method == "PUT" || method == "DELETE") {
+    json::value document;
+    if (method != "DELETE") {
+      FUNDAMENT_ASSIGN_OR_RETURN(document, ParseJsonBody(body));
+    }
+    std::optional<WrittenEntity> written;
+    FUNDAMENT_RETURN_IF_ERROR(store_.Write([&](store::WriteTransaction& txn) -> Status {
+      FUNDAMENT_ASSIGN_OR_RETURN(written, ApplyWrite(txn, method, path, document));
+      return Status::Ok();
+    }));
+    return WriteResponse(method, written, links);
+  }
+  return Error{ErrorCode::kMethodNotAllowed, fmt::format("method {} is not supported", method)};
+}
+
+Result<std::optional<WrittenEntity>> Service::ApplyWrite(store::WriteTransaction& txn, std::string_view method,
+                                                         const odata::ResourcePath& path, const json::value& body) {
+  Writer writer(txn);
+  if (method == "POST") {
+    FUNDAMENT_ASSIGN_OR_RETURN(auto created, writer.Create(path, body));
+    return std::optional<WrittenEntity>(created);
+  }
+  if (method == "PATCH" || method == "PUT") {
+    FUNDAMENT_ASSIGN_OR_RETURN(auto updated, writer.Update(path, body, method == "PUT"));
+    return std::optional<WrittenEntity>(updated);
+  }
+  FUNDAMENT_RETURN_IF_ERROR(writer.Delete(path));
+  return std::optional<WrittenEntity>();
+}
+
+Result<HttpResponse> Service::WriteResponse(std::string_view method, const std::optional<WrittenEntity>& written,
+                                            const Links& links) {
+  HttpResponse response;
+  if (!written) {
+    response.status = 200;
+    response.content_type.clear();
+    return response;
+  }
+  Reader reader(store_, options_, links);
+  FUNDAMENT_ASSIGN_OR_RETURN(auto entity, reader.ReadEntity(model::TypeOf(written->kind), written->id, {}));
+  response.body = json::serialize(entity);
+  if (method == "POST") {
+    response.status = 201;
+    response.headers.emplace_back("Location", links.Self(written->kind, written->id));
+  }
+  return response;
+}
+
+}  // namespace fundament::sta

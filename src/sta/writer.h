@@ -1,0 +1,62 @@
+// Applying create, update and delete requests (OGC 18-088 §10) inside one
+// store write transaction, with the server-side behaviour the standard asks
+// for: deep insert, linking by id, HistoricalLocations when a Thing's
+// Locations change, FeaturesOfInterest generated from a Thing's Location,
+// and the default phenomenonTime of an Observation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "odata/resource_path.h"
+#include "sta/entity_input.h"
+#include "sta/resolve.h"
+#include "store/store.h"
+
+namespace fundament::sta {
+
+// The entity a write created or changed.
+struct WrittenEntity {
+  model::EntityKind kind;
+  int64_t id;
+};
+
+// Applies writes within one transaction. Cheap to construct; one per transaction.
+class Writer {
+ public:
+  explicit Writer(store::WriteTransaction& txn) : txn_(txn) {}
+
+  // POST to `path` (an entity set or a navigation collection such as
+  // `Datastreams(1)/Observations`, which links the new entity implicitly).
+  Result<WrittenEntity> Create(const odata::ResourcePath& path, const boost::json::value& body);
+
+  // PATCH (`replace` false) or PUT (`replace` true) of the entity addressed by `path`.
+  Result<WrittenEntity> Update(const odata::ResourcePath& path, const boost::json::value& body, bool replace);
+
+  // DELETE of the entity addressed by `path`.
+  Status Delete(const odata::ResourcePath& path);
+
+  // Creates one Observation of the Datastream or MultiDatastream
+  // (`stream_kind`, `stream_id`) from normalised properties
+  // (CreateObservations); `feature_id` when the row names one. Every check
+  // runs before the insert, so a kBadRequest leaves nothing written.
+  Result<int64_t> CreateObservation(model::EntityKind stream_kind, int64_t stream_id, boost::json::object properties,
+                                    std::optional<int64_t> feature_id);
+
+ private:
+  // Creates `input` (or checks that the entity it links exists) and returns
+  // its id. `implicit` are references the enclosing entity provides.
+  Result<int64_t> CreateOrLink(const EntityInput& input, const store::References& implicit);
+  Result<int64_t> Insert(const EntityInput& input, const store::References& implicit);
+  Status LinkRelatedCollections(const EntityInput& input, int64_t id);
+  Status CheckObservation(boost::json::object& properties, store::References& references);
+  Result<int64_t> FeatureFromLocation(const store::References& references);
+  Status RecordHistoricalLocation(int64_t thing_id);
+  Status ApplyLinks(const model::EntityTypeDef& type, int64_t id, const EntityInput& input,
+                    store::References& references);
+  Result<std::optional<ResolvedEntity>> Resolve(const odata::ResourcePath& path);
+
+  store::WriteTransaction& txn_;
+};
+
+}  // namespace fundament::sta
