@@ -295,16 +295,26 @@ struct Part {
   }
 };
 
-// Reads header lines up to an empty line; returns the rest.
+bool LooksLikeHeader(std::string_view line) {
+  size_t colon = line.find(':');
+  if (colon == 0 || colon == std::string_view::npos) return false;
+  for (char c : line.substr(0, colon))
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+  return true;
+}
+
+// Reads "Name: value" lines; returns the text after them. Blank lines between
+// header lines are skipped: the standard's own examples put them there, and
+// a JSON body or request line never looks like a header.
 std::string_view ReadHeaders(std::string_view text, std::vector<std::pair<std::string, std::string>>& headers) {
   while (!text.empty()) {
     size_t eol = text.find('\n');
-    std::string_view line = text.substr(0, eol);
+    std::string_view raw = text.substr(0, eol);
+    std::string_view line = Trim(raw);
+    if (!line.empty() && !LooksLikeHeader(line)) break;
     text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
-    line = Trim(line);
-    if (line.empty()) break;
+    if (line.empty()) continue;
     size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
     headers.emplace_back(Lower(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
   }
   return text;
@@ -343,13 +353,15 @@ Result<BatchRequest> ParseHttpPart(const Part& part, std::optional<std::string> 
   size_t eol = text.find('\n');
   std::string_view line = Trim(text.substr(0, eol));
   text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+  // "METHOD URL HTTP/1.1"; the version is optional (the standard's examples omit it).
   size_t s1 = line.find(' ');
-  size_t s2 = line.rfind(' ');
-  if (s1 == std::string_view::npos || s2 == s1)
+  if (s1 == std::string_view::npos)
     return BadRequest(fmt::format("multipart batch: malformed request line '{}'", line));
+  std::string_view target = Trim(line.substr(s1 + 1));
+  if (size_t s2 = target.find(' '); s2 != std::string_view::npos) target = target.substr(0, s2);
   BatchRequest request;
   request.method = Upper(line.substr(0, s1));
-  request.url = std::string(Trim(line.substr(s1 + 1, s2 - s1 - 1)));
+  request.url = std::string(target);
   std::vector<std::pair<std::string, std::string>> headers;
   request.body = std::string(Trim(ReadHeaders(text, headers)));
   request.id = std::string(part.Header("content-id"));
