@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "common/json_writer.h"
+
 namespace fundament {
 
 int HttpStatus(ErrorCode code) {
@@ -40,7 +42,7 @@ std::string Error::ToJson() const {
   body["error"] = ErrorCodeName(code);
   body["message"] = message;
   if (!field.empty()) body["field"] = field;
-  return boost::json::serialize(body);
+  return ::fundament::ToJson(body);
 }
 
 }  // namespace fundament

@@ -5,6 +5,8 @@
 #include <random>
 
 #include <boost/json.hpp>
+
+#include "common/json_writer.h"
 #include <fmt/format.h>
 
 #include "odata/query_options.h"
@@ -234,7 +236,7 @@ class BatchExecutor {
           body["code"] = 424;
           body["message"] = fmt::format("not applied: request '{}' of atomicity group '{}' failed",
                                         requests[failed].id, *requests[i].group);
-          out.response.body = json::serialize(body);
+          out.response.body = ToJson(body);
         }
         responses.push_back(std::move(out));
       }
@@ -279,7 +281,7 @@ HttpResponse JsonBatchResponse(const std::vector<BatchResponse>& responses) {
   json::object document;
   document["responses"] = std::move(items);
   HttpResponse response;
-  response.body = json::serialize(document);
+  response.body = ToJson(document);
   return response;
 }
 
@@ -455,7 +457,7 @@ Result<std::vector<BatchRequest>> ParseJsonBatch(std::string_view body) {
     request.method = Upper(std::string_view(method->as_string()));
     request.url = std::string(url->as_string());
     if (const json::value* b = object.if_contains("body"); b != nullptr && !b->is_null())
-      request.body = json::serialize(*b);
+      request.body = ToJson(*b);
     if (const json::value* g = object.if_contains("atomicityGroup"); g != nullptr) {
       if (!g->is_string()) return BadRequest(where + ".atomicityGroup: expected a string", where + ".atomicityGroup");
       request.group = std::string(g->as_string());

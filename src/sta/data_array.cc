@@ -1,6 +1,8 @@
 #include "sta/data_array.h"
 
 #include <boost/json.hpp>
+
+#include "common/json_writer.h"
 #include <fmt/format.h>
 
 #include "sta/entity_input.h"
@@ -123,7 +125,7 @@ Result<HttpResponse> CreateObservations(store::Store& store, const Links& links,
   }));
   HttpResponse response;
   response.status = 201;
-  response.body = json::serialize(answer);
+  response.body = ToJson(answer);
   return response;
 }
 

@@ -4,6 +4,8 @@
 #include <random>
 
 #include <boost/json.hpp>
+
+#include "common/json_writer.h"
 #include <fmt/format.h>
 
 #include "model/time.h"
@@ -48,7 +50,7 @@ HttpResponse Post(Service& service, std::string_view path, const json::value& bo
   request.target = fmt::format("/v1.1/{}", path);
   request.headers.emplace_back("host", "localhost");
   request.headers.emplace_back("content-type", "application/json");
-  request.body = json::serialize(body);
+  request.body = ToJson(body);
   return service.Handle(request);
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include <boost/json.hpp>
+
+#include "common/json_writer.h"
 #include <fmt/format.h>
 
 namespace fundament::sta {
@@ -54,7 +56,7 @@ Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::Q
   HttpResponse response;
   if (path.is_collection()) {
     FUNDAMENT_ASSIGN_OR_RETURN(auto body, Collection(path, parent, options, raw_path, raw_query));
-    response.body = json::serialize(body);
+    response.body = ToJson(body);
     return response;
   }
 
@@ -62,7 +64,7 @@ Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::Q
   if (path.ref) {
     json::object body;
     body["@iot.selfLink"] = links_.Self(type.kind, id);
-    response.body = json::serialize(body);
+    response.body = ToJson(body);
     return response;
   }
   if (path.property != nullptr) {
@@ -84,17 +86,17 @@ Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::Q
         response.content_type = "text/plain; charset=utf-8";
         response.body = std::string(property_value.as_string());
       } else {
-        response.body = json::serialize(property_value);
+        response.body = ToJson(property_value);
       }
       return response;
     }
     json::object body;
     body[path.property->name] = std::move(property_value);
-    response.body = json::serialize(body);
+    response.body = ToJson(body);
     return response;
   }
   FUNDAMENT_ASSIGN_OR_RETURN(auto body, ReadEntity(type, id, options));
-  response.body = json::serialize(body);
+  response.body = ToJson(body);
   return response;
 }
 

@@ -3,6 +3,8 @@
 #include <exception>
 
 #include <boost/json.hpp>
+
+#include "common/json_writer.h"
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -67,7 +69,7 @@ HttpResponse ServiceRoot(const Links& links, const ServiceOptions& options) {
   body["value"] = std::move(sets);
   body["serverSettings"] = std::move(settings);
   HttpResponse response;
-  response.body = json::serialize(body);
+  response.body = ToJson(body);
   return response;
 }
 
@@ -170,7 +172,7 @@ Result<HttpResponse> Service::WriteResponse(std::string_view method, const std::
   }
   Reader reader(store_, options_, links);
   FUNDAMENT_ASSIGN_OR_RETURN(auto entity, reader.ReadEntity(model::TypeOf(written->kind), written->id, {}));
-  response.body = json::serialize(entity);
+  response.body = ToJson(entity);
   if (method == "POST") {
     response.status = 201;
     response.headers.emplace_back("Location", links.Self(written->kind, written->id));
