@@ -3,6 +3,7 @@
 // with options in parentheses separated by `;`), $filter and $resultFormat.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -11,22 +12,41 @@
 
 namespace fundament::odata {
 
+// The deepest $expand nesting any configuration can allow: parsing recurses
+// once per level, so this bounds the stack whatever `max_expand_depth` says.
+inline constexpr int kExpandDepthCeiling = 32;
+
 // Limits that keep any query cheap to parse and to answer.
 struct QueryLimits {
+  // Levels of $expand (`A/B/C` and `A($expand=B($expand=C))` are both 3);
+  // deeper requests give kBadRequest. Capped at kExpandDepthCeiling.
   int max_expand_depth = 5;
   int64_t max_top = 10000;  // larger $top values are capped by the API layer, not rejected
 };
 
-// Parses the query string of a request (`$top=10&$expand=Datastreams($top=1)`),
-// percent-decoding it, for a request on entity type `type`. Every name is
+// Parses the query string of a request (`$top=10&$expand=Datastreams($top=1)`,
+// without or with its leading `?`) for a request on entity type `type`. The
+// string is split on `&`, each piece into name and value on the first `=`, and
+// both are decoded with DecodeQueryComponent (so `+` is a space). Every name is
 // checked against the model: unknown properties or navigations, malformed
-// numbers, repeated options or unknown `$`-options give kBadRequest with a
-// message that says which option and what was wrong. Options that do not start
-// with `$` are ignored, as OData requires.
+// numbers, repeated options, unknown `$`-options, `$expand` deeper than the
+// limit and `$expand` together with `$resultFormat=dataArray` give kBadRequest
+// with a message that says which option and what was wrong. OData options this
+// server does not offer (`$search`, `$format`, `$apply`, …) and $orderby paths
+// through navigation properties give kNotImplemented (OGC 18-088 req
+// request-data/query-status-code). Options that do not start with `$` are
+// ignored, as OData requires. $filter is kept as text in `filter_text`; the
+// parsed `filter` stays null until the filter parser is plugged in.
 Result<QueryOptions> ParseQueryOptions(const model::EntityTypeDef& type, std::string_view query,
                                        const QueryLimits& limits = {});
 
-// Percent-decodes a URL component ('+' stays '+'). Malformed escapes give kBadRequest.
+// Percent-decodes a URL component ('+' stays '+', as in a path). Malformed
+// escapes, or a result that is not valid UTF-8, give kBadRequest.
 Result<std::string> PercentDecode(std::string_view text);
+
+// Decodes one name or value of a query string: like PercentDecode, but '+'
+// means a space, as HTML forms and most HTTP client libraries encode it (a
+// literal '+' arrives as %2B).
+Result<std::string> DecodeQueryComponent(std::string_view text);
 
 }  // namespace fundament::odata

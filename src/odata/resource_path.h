@@ -3,6 +3,7 @@
 // `Datastreams(1)/Thing`, `Things(1)/name/$value`, `Things(1)/Locations/$ref`.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -15,9 +16,9 @@ namespace fundament::odata {
 
 // One step of a path: an entity set or navigation, with an id when addressed.
 struct PathStep {
-  const model::EntityTypeDef* type = nullptr;       // the type this step yields
-  const model::NavigationDef* navigation = nullptr; // null for the first step (an entity set)
-  std::optional<int64_t> id;                        // `(id)` when given
+  const model::EntityTypeDef* type = nullptr;        // the type this step yields
+  const model::NavigationDef* navigation = nullptr;  // null for the first step (an entity set)
+  std::optional<int64_t> id;                         // `(id)` when given
 };
 
 // A parsed resource path. The addressed resource is the last step: a
@@ -28,14 +29,24 @@ struct ResourcePath {
   bool value = false;                            // `/$value` after a property
   bool ref = false;                              // `/$ref` after a collection or entity
 
-  // True when the path addresses a collection of entities.
+  // True when the path addresses a collection of entities (or, with `ref`,
+  // the references to them): no property, and the last step is an entity
+  // set or a to-many navigation without id.
   bool is_collection() const;
   const PathStep& last() const { return steps.back(); }
 };
 
+// The most steps (entity set plus navigations) a path may have. Each step
+// becomes a join when the path is answered; real clients use three or four.
+inline constexpr size_t kMaxResourcePathSteps = 16;
+
 // Parses `path` (already percent-decoded, without leading version segment and
-// without a leading slash). Unknown sets, navigations or properties give
-// kNotFound; malformed syntax gives kBadRequest.
+// without a leading slash; one trailing slash is ignored). Ids are positive
+// 64-bit integers. Unknown sets, navigations or properties give kNotFound;
+// malformed syntax, an empty path or segment, an id where none may stand,
+// anything after a collection but `$ref`, and paths longer than
+// kMaxResourcePathSteps give kBadRequest. Addressing a member inside a JSON
+// or complex property (`Things(1)/properties/owner`) gives kNotImplemented.
 Result<ResourcePath> ParseResourcePath(std::string_view path);
 
 }  // namespace fundament::odata
