@@ -1,0 +1,149 @@
+#include "store/sqlite/entity_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "store/sqlite/entity_codec.h"
+
+namespace fundament::store::sqlite {
+namespace {
+
+constexpr std::string_view kAlias = "e";
+
+bool Wanted(const ReadRequest& request, std::string_view property) {
+  if (request.properties.empty()) return true;
+  return std::find(request.properties.begin(), request.properties.end(), property) !=
+         request.properties.end();
+}
+
+// Restricts the query to the entities reached through `related`.
+Status AddRelation(const ReadRequest& request, const RelatedTo& related, ReadQuery& query) {
+  const model::EntityTypeDef& from = model::TypeOf(related.kind);
+  const model::EntityTypeDef& to = model::TypeOf(request.kind);
+  const model::NavigationDef* nav =
+      related.navigation != nullptr ? from.FindNavigation(related.navigation->name) : nullptr;
+  if (nav == nullptr || nav->target != request.kind) {
+    return BadRequest(fmt::format("{} has no navigation to {}", from.name, to.set_name));
+  }
+  SelectBuilder& builder = query.builder;
+  switch (nav->relation) {
+    case model::Relation::kReference: {
+      // The entity the related one refers to: Datastreams(1)/Thing.
+      const ReferenceColumn* fk = TableOf(related.kind).FindReference(nav->name);
+      if (fk == nullptr) return Internal(fmt::format("no column for {}/{}", from.name, nav->name));
+      builder.AddWhere(fmt::format("{}.id = (SELECT s.{} FROM {} AS s WHERE s.id = {})", kAlias, fk->column,
+                                   TableOf(related.kind).table, builder.Bind(related.id)));
+      return Status::Ok();
+    }
+    case model::Relation::kReferencedBy: {
+      // The entities referring to the related one: Things(1)/Datastreams.
+      const model::NavigationDef& inverse = model::InverseOf(from, *nav);
+      const ReferenceColumn* fk = query.table->FindReference(inverse.name);
+      if (fk == nullptr) return Internal(fmt::format("no column for {}/{}", to.name, inverse.name));
+      builder.AddWhere(fmt::format("{}.{} = {}", kAlias, fk->column, builder.Bind(related.id)));
+      return Status::Ok();
+    }
+    case model::Relation::kLinkTable: {
+      const LinkTableSide* link = LinkTableOf(related.kind, nav->name);
+      if (link == nullptr) return Internal(fmt::format("no link table for {}/{}", from.name, nav->name));
+      builder.AddJoin(fmt::format("JOIN {} AS l ON l.{} = {}.id", link->table, link->target_column, kAlias));
+      builder.AddWhere(fmt::format("l.{} = {}", link->own_column, builder.Bind(related.id)));
+      // A MultiDatastream's ObservedProperties come in the order that its
+      // unitOfMeasurements follow, unless the client asks for another.
+      if (link->ordered && related.kind == model::EntityKind::kMultiDatastream && request.orderby.empty()) {
+        builder.AddOrderBy("l.position", false);
+      }
+      return Status::Ok();
+    }
+  }
+  return Internal("unknown relation");
+}
+
+Status AddOrder(const odata::OrderKey& key, ReadQuery& query) {
+  SelectBuilder& builder = query.builder;
+  if (key.property == "id" || key.property == "@iot.id") {
+    if (!key.member_path.empty()) return BadRequest("id has no members", key.property);
+    builder.AddOrderBy(fmt::format("{}.id", kAlias), key.descending);
+    return Status::Ok();
+  }
+  const PropertyColumns* columns = query.table->FindProperty(key.property);
+  if (columns == nullptr) {
+    return BadRequest(
+        fmt::format("{} has no property {}", model::TypeOf(query.table->kind).name, key.property),
+        key.property);
+  }
+  if (key.member_path.empty()) {
+    FUNDAMENT_ASSIGN_OR_RETURN(std::string expression, SortExpression(*columns, kAlias));
+    builder.AddOrderBy(std::move(expression), key.descending);
+    return Status::Ok();
+  }
+  FUNDAMENT_ASSIGN_OR_RETURN(std::string json, JsonTextExpression(*columns, kAlias));
+  FUNDAMENT_ASSIGN_OR_RETURN(SqlValue path, builder.dialect().JsonPath(key.member_path));
+  builder.AddOrderBy(builder.dialect().JsonExtract(json, builder.Bind(std::move(path))), key.descending);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const SqlDialect& dialect) {
+  if (request.filter != nullptr)
+    return Error{ErrorCode::kNotImplemented, "$filter is not supported yet", "$filter"};
+  const TableMap& table = TableOf(request.kind);
+  ReadQuery query{SelectBuilder(dialect, fmt::format("{} AS {}", table.table, kAlias)), &table, {}, {}};
+  SelectBuilder& builder = query.builder;
+  builder.AddColumn(fmt::format("{}.id", kAlias));
+  for (const PropertyColumns& columns : table.properties) {
+    if (!Wanted(request, columns.property->name)) continue;
+    int first = -1;
+    for (std::string& expression : SelectExpressions(columns, kAlias)) {
+      int index = builder.AddColumn(std::move(expression));
+      if (first < 0) first = index;
+    }
+    query.properties.emplace_back(&columns, first);
+  }
+  for (const ReferenceColumn& reference : table.references) {
+    query.references.emplace_back(&reference,
+                                  builder.AddColumn(fmt::format("{}.{}", kAlias, reference.column)));
+  }
+  if (request.id) builder.AddWhere(fmt::format("{}.id = {}", kAlias, builder.Bind(*request.id)));
+  if (request.related) FUNDAMENT_RETURN_IF_ERROR(AddRelation(request, *request.related, query));
+  for (const odata::OrderKey& key : request.orderby) FUNDAMENT_RETURN_IF_ERROR(AddOrder(key, query));
+  builder.AddOrderBy(fmt::format("{}.id", kAlias), false);
+  builder.SetLimit(request.limit, request.skip);
+  return query;
+}
+
+Result<ReadResult> RunRead(Connection& connection, const ReadRequest& request) {
+  FUNDAMENT_ASSIGN_OR_RETURN(ReadQuery query, BuildReadQuery(request, SqliteSql()));
+  ReadResult result;
+  if (request.limit != 0) {
+    FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection.Prepare(query.builder.SelectSql()));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.BindAll(query.builder.parameters()));
+    for (;;) {
+      FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      Entity entity;
+      entity.id = stmt.ColumnInt(0);
+      for (const auto& [columns, first] : query.properties) {
+        FUNDAMENT_ASSIGN_OR_RETURN(boost::json::value value, DecodeProperty(*columns, stmt, first));
+        entity.properties.emplace(columns->property->name, std::move(value));
+      }
+      for (const auto& [reference, column] : query.references) {
+        if (!stmt.IsNull(column))
+          entity.references.emplace_back(reference->navigation, stmt.ColumnInt(column));
+      }
+      result.entities.push_back(std::move(entity));
+    }
+  }
+  if (request.count) {
+    FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection.Prepare(query.builder.CountSql()));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.BindAll(query.builder.parameters()));
+    FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return Internal("count returned no row");
+    result.count = stmt.ColumnInt(0);
+  }
+  return result;
+}
+
+}  // namespace fundament::store::sqlite

@@ -1,0 +1,36 @@
+// Reading entities: a ReadRequest becomes one SELECT (and a count) built with
+// SelectBuilder, and the rows become Entities. Used by readers for committed
+// data and by the write transaction for its own uncommitted view.
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "store/sqlite/connection.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/select_builder.h"
+#include "store/store.h"
+
+namespace fundament::store::sqlite {
+
+// The SQL of one read and where each value sits in its rows.
+struct ReadQuery {
+  SelectBuilder builder;
+  const TableMap* table = nullptr;
+  // The properties loaded, in model order, each with its first column.
+  std::vector<std::pair<const PropertyColumns*, int>> properties;
+  // The to-one references, each with its column.
+  std::vector<std::pair<const ReferenceColumn*, int>> references;
+};
+
+// Builds the query for `request`. kNotImplemented when it has a filter (not
+// compiled yet), kBadRequest for an order key or navigation that does not fit
+// the entity type.
+Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const SqlDialect& dialect);
+
+// Runs `request` on `connection` in whatever transaction it is in; callers
+// wanting the rows and the count from one snapshot wrap it in one.
+Result<ReadResult> RunRead(Connection& connection, const ReadRequest& request);
+
+}  // namespace fundament::store::sqlite

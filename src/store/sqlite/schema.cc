@@ -1,0 +1,500 @@
+#include "store/sqlite/schema.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cassert>
+#include <string>
+
+#include "model/time.h"
+
+namespace fundament::store::sqlite {
+namespace {
+
+using model::EntityKind;
+
+// Migration 1: the whole SensorThings 1.1 schema.
+//
+// Every to-one navigation is a foreign key whose ON DELETE CASCADE realises
+// the integrity rules of OGC 18-088 §10.4 (Table "Integrity constraints when
+// deleting an entity"); the two cascades that run through link tables
+// (Location → HistoricalLocations, ObservedProperty → MultiDatastreams) are
+// triggers. Observation results keep their JSON type: result_number has no
+// declared type, so SQLite stores integers as INTEGER and doubles as REAL.
+constexpr std::string_view kMigration1 = R"sql(
+CREATE TABLE thing (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  properties TEXT
+);
+
+CREATE TABLE feature_of_interest (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  encoding_type TEXT NOT NULL,
+  feature TEXT NOT NULL,
+  geom BLOB,
+  min_x REAL, min_y REAL, max_x REAL, max_y REAL,
+  properties TEXT
+);
+
+CREATE TABLE location (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  encoding_type TEXT NOT NULL,
+  location TEXT NOT NULL,
+  geom BLOB,
+  properties TEXT,
+  generated_feature_id INTEGER REFERENCES feature_of_interest(id) ON DELETE SET NULL
+);
+CREATE INDEX location_generated_feature ON location(generated_feature_id);
+
+CREATE TABLE thing_location (
+  thing_id INTEGER NOT NULL REFERENCES thing(id) ON DELETE CASCADE,
+  location_id INTEGER NOT NULL REFERENCES location(id) ON DELETE CASCADE,
+  PRIMARY KEY (thing_id, location_id)
+) WITHOUT ROWID;
+CREATE INDEX thing_location_location ON thing_location(location_id, thing_id);
+
+CREATE TABLE historical_location (
+  id INTEGER PRIMARY KEY,
+  thing_id INTEGER NOT NULL REFERENCES thing(id) ON DELETE CASCADE,
+  time INTEGER NOT NULL
+);
+CREATE INDEX historical_location_thing ON historical_location(thing_id, time);
+
+CREATE TABLE historical_location_location (
+  historical_location_id INTEGER NOT NULL REFERENCES historical_location(id) ON DELETE CASCADE,
+  location_id INTEGER NOT NULL REFERENCES location(id) ON DELETE CASCADE,
+  PRIMARY KEY (historical_location_id, location_id)
+) WITHOUT ROWID;
+CREATE INDEX historical_location_location_location
+  ON historical_location_location(location_id, historical_location_id);
+
+-- Runs before the Location row goes, while its link rows still say which
+-- HistoricalLocations it belongs to.
+CREATE TRIGGER location_deletes_historical_locations BEFORE DELETE ON location BEGIN
+  DELETE FROM historical_location WHERE id IN
+    (SELECT historical_location_id FROM historical_location_location WHERE location_id = OLD.id);
+END;
+
+CREATE TABLE sensor (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  encoding_type TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  properties TEXT
+);
+
+CREATE TABLE observed_property (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  description TEXT NOT NULL,
+  properties TEXT
+);
+
+CREATE TABLE datastream (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  observation_type TEXT NOT NULL,
+  phenomenon_time_start INTEGER, phenomenon_time_end INTEGER,
+  result_time_start INTEGER, result_time_end INTEGER,
+  min_x REAL, min_y REAL, max_x REAL, max_y REAL,
+  properties TEXT,
+  thing_id INTEGER NOT NULL REFERENCES thing(id) ON DELETE CASCADE,
+  sensor_id INTEGER NOT NULL REFERENCES sensor(id) ON DELETE CASCADE,
+  observed_property_id INTEGER NOT NULL REFERENCES observed_property(id) ON DELETE CASCADE
+);
+CREATE INDEX datastream_thing ON datastream(thing_id);
+CREATE INDEX datastream_sensor ON datastream(sensor_id);
+CREATE INDEX datastream_observed_property ON datastream(observed_property_id);
+
+CREATE TABLE multi_datastream (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  unit_of_measurements TEXT NOT NULL,
+  observation_type TEXT NOT NULL,
+  multi_observation_data_types TEXT NOT NULL,
+  phenomenon_time_start INTEGER, phenomenon_time_end INTEGER,
+  result_time_start INTEGER, result_time_end INTEGER,
+  min_x REAL, min_y REAL, max_x REAL, max_y REAL,
+  properties TEXT,
+  thing_id INTEGER NOT NULL REFERENCES thing(id) ON DELETE CASCADE,
+  sensor_id INTEGER NOT NULL REFERENCES sensor(id) ON DELETE CASCADE
+);
+CREATE INDEX multi_datastream_thing ON multi_datastream(thing_id);
+CREATE INDEX multi_datastream_sensor ON multi_datastream(sensor_id);
+
+-- position keeps the order of the ObservedProperties, which matches the
+-- order of unitOfMeasurements and multiObservationDataTypes.
+CREATE TABLE multi_datastream_observed_property (
+  multi_datastream_id INTEGER NOT NULL REFERENCES multi_datastream(id) ON DELETE CASCADE,
+  observed_property_id INTEGER NOT NULL REFERENCES observed_property(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (multi_datastream_id, observed_property_id)
+) WITHOUT ROWID;
+CREATE INDEX multi_datastream_observed_property_reverse
+  ON multi_datastream_observed_property(observed_property_id, multi_datastream_id);
+
+CREATE TRIGGER observed_property_deletes_multi_datastreams BEFORE DELETE ON observed_property BEGIN
+  DELETE FROM multi_datastream WHERE id IN
+    (SELECT multi_datastream_id FROM multi_datastream_observed_property WHERE observed_property_id = OLD.id);
+END;
+
+CREATE TABLE observation (
+  id INTEGER PRIMARY KEY,
+  datastream_id INTEGER REFERENCES datastream(id) ON DELETE CASCADE,
+  multi_datastream_id INTEGER REFERENCES multi_datastream(id) ON DELETE CASCADE,
+  feature_id INTEGER REFERENCES feature_of_interest(id) ON DELETE CASCADE,
+  phenomenon_time_start INTEGER NOT NULL,
+  phenomenon_time_end INTEGER,
+  result_time INTEGER,
+  result_type INTEGER NOT NULL,
+  result_number,
+  result_string TEXT,
+  result_json TEXT,
+  result_quality TEXT,
+  valid_time_start INTEGER,
+  valid_time_end INTEGER,
+  parameters TEXT,
+  CHECK ((datastream_id IS NULL) <> (multi_datastream_id IS NULL))
+);
+-- The hot path: one datastream's observations in time order.
+CREATE INDEX observation_datastream_time
+  ON observation(datastream_id, phenomenon_time_start, id) WHERE datastream_id IS NOT NULL;
+CREATE INDEX observation_multi_datastream_time
+  ON observation(multi_datastream_id, phenomenon_time_start, id) WHERE multi_datastream_id IS NOT NULL;
+CREATE INDEX observation_feature ON observation(feature_id);
+)sql";
+
+// Widens the phenomenonTime, resultTime and observedArea of the
+// (Multi)Datastream of NEW to cover it. Narrowing after a delete or a change
+// is done by the store, which knows when an observation was on the edge.
+// min()/max() of SQLite return NULL when an argument is NULL, hence coalesce.
+constexpr std::string_view kExtendBody = R"sql(
+  UPDATE {table} SET
+    phenomenon_time_start = coalesce(min(phenomenon_time_start, NEW.phenomenon_time_start),
+                                     NEW.phenomenon_time_start),
+    phenomenon_time_end = coalesce(max(phenomenon_time_end,
+                                       coalesce(NEW.phenomenon_time_end, NEW.phenomenon_time_start)),
+                                   coalesce(NEW.phenomenon_time_end, NEW.phenomenon_time_start)),
+    result_time_start = coalesce(min(result_time_start, NEW.result_time), result_time_start, NEW.result_time),
+    result_time_end = coalesce(max(result_time_end, NEW.result_time), result_time_end, NEW.result_time)
+  WHERE id = NEW.{column};
+  UPDATE {table} SET
+    min_x = coalesce(min(min_x, f.fx0), f.fx0),
+    min_y = coalesce(min(min_y, f.fy0), f.fy0),
+    max_x = coalesce(max(max_x, f.fx1), f.fx1),
+    max_y = coalesce(max(max_y, f.fy1), f.fy1)
+  FROM (SELECT min_x AS fx0, min_y AS fy0, max_x AS fx1, max_y AS fy1
+        FROM feature_of_interest WHERE id = NEW.feature_id) AS f
+  WHERE {table}.id = NEW.{column};
+)sql";
+
+std::string ExtendTriggers() {
+  std::string sql;
+  for (std::string_view event :
+       {std::string_view("INSERT"),
+        std::string_view("UPDATE OF datastream_id, multi_datastream_id, feature_id, "
+                         "phenomenon_time_start, phenomenon_time_end, result_time")}) {
+    std::string_view name = event == "INSERT" ? "insert" : "update";
+    std::string body = fmt::format(fmt::runtime(kExtendBody), fmt::arg("table", "datastream"),
+                                   fmt::arg("column", "datastream_id")) +
+                       fmt::format(fmt::runtime(kExtendBody), fmt::arg("table", "multi_datastream"),
+                                   fmt::arg("column", "multi_datastream_id"));
+    sql +=
+        fmt::format("CREATE TRIGGER observation_{}_extends_datastream AFTER {} ON observation BEGIN{}END;\n",
+                    name, event, body);
+  }
+  return sql;
+}
+
+struct Migration {
+  int version;
+  std::string sql;
+};
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, std::string(kMigration1) + ExtendTriggers()},
+  };
+  return migrations;
+}
+
+// The mapping, written by property name and resolved against the model once.
+struct PropertySpec {
+  std::string_view name;
+  Storage storage;
+  std::string_view column;
+  std::string_view column2 = {};
+  bool has_bbox = false;
+};
+struct ReferenceSpec {
+  std::string_view navigation;
+  std::string_view column;
+};
+struct TableSpec {
+  EntityKind kind;
+  std::string_view table;
+  std::vector<PropertySpec> properties;
+  std::vector<ReferenceSpec> references;
+};
+
+std::vector<TableSpec> Specs() {
+  using S = Storage;
+  return {
+      {EntityKind::kThing,
+       "thing",
+       {{"name", S::kText, "name"},
+        {"description", S::kText, "description"},
+        {"properties", S::kJson, "properties"}},
+       {}},
+      {EntityKind::kLocation,
+       "location",
+       {{"name", S::kText, "name"},
+        {"description", S::kText, "description"},
+        {"encodingType", S::kText, "encoding_type"},
+        {"location", S::kGeoJson, "location"},
+        {"properties", S::kJson, "properties"}},
+       {}},
+      {EntityKind::kHistoricalLocation,
+       "historical_location",
+       {{"time", S::kInstant, "time"}},
+       {{"Thing", "thing_id"}}},
+      {EntityKind::kDatastream,
+       "datastream",
+       {{"name", S::kText, "name"},
+        {"description", S::kText, "description"},
+        {"unitOfMeasurement", S::kJson, "unit"},
+        {"observationType", S::kText, "observation_type"},
+        {"observedArea", S::kBox, "min_x"},
+        {"phenomenonTime", S::kInterval, "phenomenon_time_start", "phenomenon_time_end"},
+        {"resultTime", S::kInterval, "result_time_start", "result_time_end"},
+        {"properties", S::kJson, "properties"}},
+       {{"Thing", "thing_id"}, {"Sensor", "sensor_id"}, {"ObservedProperty", "observed_property_id"}}},
+      {EntityKind::kMultiDatastream,
+       "multi_datastream",
+       {{"name", S::kText, "name"},
+        {"description", S::kText, "description"},
+        {"unitOfMeasurements", S::kJson, "unit_of_measurements"},
+        {"observationType", S::kText, "observation_type"},
+        {"multiObservationDataTypes", S::kJson, "multi_observation_data_types"},
+        {"observedArea", S::kBox, "min_x"},
+        {"phenomenonTime", S::kInterval, "phenomenon_time_start", "phenomenon_time_end"},
+        {"resultTime", S::kInterval, "result_time_start", "result_time_end"},
+        {"properties", S::kJson, "properties"}},
+       {{"Thing", "thing_id"}, {"Sensor", "sensor_id"}}},
+      {EntityKind::kSensor,
+       "sensor",
+       {{"name", S::kText, "name"},
+        {"description", S::kText, "description"},
+        {"encodingType", S::kText, "encoding_type"},
+        {"metadata", S::kJson, "metadata"},
+        {"properties", S::kJson, "properties"}},
+       {}},
+      {EntityKind::kObservedProperty,
+       "observed_property",
+       {{"name", S::kText, "name"},
+        {"definition", S::kText, "definition"},
+        {"description", S::kText, "description"},
+        {"properties", S::kJson, "properties"}},
+       {}},
+      {EntityKind::kObservation,
+       "observation",
+       {{"phenomenonTime", S::kInstantOrInterval, "phenomenon_time_start", "phenomenon_time_end"},
+        {"resultTime", S::kInstant, "result_time"},
+        {"result", S::kResult, "result_type"},
+        {"resultQuality", S::kJson, "result_quality"},
+        {"validTime", S::kInterval, "valid_time_start", "valid_time_end"},
+        {"parameters", S::kJson, "parameters"}},
+       {{"Datastream", "datastream_id"},
+        {"MultiDatastream", "multi_datastream_id"},
+        {"FeatureOfInterest", "feature_id"}}},
+      {EntityKind::kFeatureOfInterest,
+       "feature_of_interest",
+       {{"name", S::kText, "name"},
+        {"description", S::kText, "description"},
+        {"encodingType", S::kText, "encoding_type"},
+        {"feature", S::kGeoJson, "feature", {}, true},
+        {"properties", S::kJson, "properties"}},
+       {}},
+  };
+}
+
+std::vector<TableMap> BuildTables() {
+  std::vector<TableMap> tables;
+  for (const TableSpec& spec : Specs()) {
+    const model::EntityTypeDef& type = model::TypeOf(spec.kind);
+    assert(tables.size() == static_cast<size_t>(spec.kind));
+    TableMap map{spec.kind, spec.table, {}, {}};
+    for (const PropertySpec& p : spec.properties) {
+      const model::PropertyDef* def = type.FindProperty(p.name);
+      assert(def != nullptr);
+      map.properties.push_back({def, p.storage, p.column, p.column2, p.has_bbox});
+    }
+    assert(map.properties.size() == type.properties.size());
+    for (const ReferenceSpec& r : spec.references) {
+      const model::NavigationDef* nav = type.FindNavigation(r.navigation);
+      assert(nav != nullptr && nav->relation == model::Relation::kReference);
+      map.references.push_back({nav, r.column});
+    }
+    tables.push_back(std::move(map));
+  }
+  return tables;
+}
+
+struct LinkSpec {
+  EntityKind kind;
+  std::string_view navigation;
+  LinkTableSide side;
+};
+
+const std::array<LinkSpec, 6>& Links() {
+  static const std::array<LinkSpec, 6> links = {{
+      {EntityKind::kThing, "Locations", {"thing_location", "thing_id", "location_id"}},
+      {EntityKind::kLocation, "Things", {"thing_location", "location_id", "thing_id"}},
+      {EntityKind::kHistoricalLocation,
+       "Locations",
+       {"historical_location_location", "historical_location_id", "location_id"}},
+      {EntityKind::kLocation,
+       "HistoricalLocations",
+       {"historical_location_location", "location_id", "historical_location_id"}},
+      {EntityKind::kMultiDatastream,
+       "ObservedProperties",
+       {"multi_datastream_observed_property", "multi_datastream_id", "observed_property_id", true}},
+      {EntityKind::kObservedProperty,
+       "MultiDatastreams",
+       {"multi_datastream_observed_property", "observed_property_id", "multi_datastream_id", true}},
+  }};
+  return links;
+}
+
+Result<int> CurrentVersion(Connection& connection) {
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt,
+                             connection.Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+  FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Internal("cannot read the schema version");
+  return static_cast<int>(stmt.ColumnInt(0));
+}
+
+Status RollbackAfter(Connection& connection, Error error) {
+  if (connection.InTransaction()) {
+    // The original error is the one to report; a failed rollback is logged.
+    Status rollback = connection.Execute("ROLLBACK");
+    if (!rollback.ok()) spdlog::error("store: rollback after a failed migration step: {}", rollback.error().message);
+  }
+  return error;
+}
+
+Status InitSpatialMetadata(Connection& connection) {
+  {
+    FUNDAMENT_ASSIGN_OR_RETURN(
+        Statement exists,
+        connection.Prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'spatial_ref_sys'"));
+    FUNDAMENT_ASSIGN_OR_RETURN(bool present, exists.Step());
+    if (present) return Status::Ok();
+  }
+  // Argument 0: no transaction of its own, it runs inside ours (which makes
+  // it fast). 'WGS84': only the WGS 84 reference systems; GeoJSON is always
+  // EPSG:4326 (RFC 7946), and the full EPSG table would add megabytes.
+  FUNDAMENT_RETURN_IF_ERROR(connection.Execute("BEGIN IMMEDIATE"));
+  auto init = connection.Prepare("SELECT InitSpatialMetaData(0, 'WGS84')");
+  if (!init.ok()) return RollbackAfter(connection, init.error());
+  auto row = init->Step();
+  if (!row.ok()) return RollbackAfter(connection, row.error());
+  if (!*row || init->ColumnInt(0) != 1) {
+    return RollbackAfter(connection, Internal("SpatiaLite could not initialise its metadata tables"));
+  }
+  *init = Statement();
+  return connection.Execute("COMMIT");
+}
+
+}  // namespace
+
+const PropertyColumns* TableMap::FindProperty(std::string_view name) const {
+  for (const auto& p : properties)
+    if (p.property->name == name) return &p;
+  return nullptr;
+}
+
+const ReferenceColumn* TableMap::FindReference(std::string_view navigation_name) const {
+  for (const auto& r : references)
+    if (r.navigation->name == navigation_name) return &r;
+  return nullptr;
+}
+
+const TableMap& TableOf(EntityKind kind) {
+  static const std::vector<TableMap> tables = BuildTables();
+  return tables[static_cast<size_t>(kind)];
+}
+
+const LinkTableSide* LinkTableOf(EntityKind kind, std::string_view navigation_name) {
+  for (const LinkSpec& link : Links())
+    if (link.kind == kind && link.navigation == navigation_name) return &link.side;
+  return nullptr;
+}
+
+int LatestSchemaVersion() { return Migrations().back().version; }
+
+Status Migrate(Connection& connection) {
+  FUNDAMENT_RETURN_IF_ERROR(
+      connection.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                         "applied_at TEXT NOT NULL)"));
+  for (const Migration& migration : Migrations()) {
+    // IMMEDIATE takes the write lock before reading the version, so two
+    // processes opening the same file cannot both apply a migration.
+    FUNDAMENT_RETURN_IF_ERROR(connection.Execute("BEGIN IMMEDIATE"));
+    auto current = CurrentVersion(connection);
+    if (!current.ok()) return RollbackAfter(connection, current.error());
+    if (*current > LatestSchemaVersion()) {
+      return RollbackAfter(connection,
+                           Internal(fmt::format("the database has schema version {}, newer than the "
+                                                "newest this program knows ({}); use a newer program",
+                                                *current, LatestSchemaVersion())));
+    }
+    if (*current >= migration.version) {
+      FUNDAMENT_RETURN_IF_ERROR(connection.Execute("COMMIT"));
+      continue;
+    }
+    Status applied = connection.Execute(migration.sql);
+    if (!applied.ok()) {
+      Error error = applied.error();
+      error.message = fmt::format("schema migration {} failed: {}", migration.version, error.message);
+      return RollbackAfter(connection, error);
+    }
+    {
+      auto record = connection.Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)");
+      if (!record.ok()) return RollbackAfter(connection, record.error());
+      Status bound = record->BindInt(1, migration.version);
+      if (bound.ok()) bound = record->BindText(2, model::FormatInstant(model::Now()));
+      if (bound.ok()) bound = record->Run();
+      if (!bound.ok()) return RollbackAfter(connection, bound.error());
+    }
+    FUNDAMENT_RETURN_IF_ERROR(connection.Execute("COMMIT"));
+  }
+  if (connection.spatialite()) FUNDAMENT_RETURN_IF_ERROR(InitSpatialMetadata(connection));
+  return Status::Ok();
+}
+
+Result<std::vector<int>> AppliedMigrations(Connection& connection) {
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt,
+                             connection.Prepare("SELECT version FROM schema_migrations ORDER BY version"));
+  std::vector<int> versions;
+  for (;;) {
+    FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    versions.push_back(static_cast<int>(stmt.ColumnInt(0)));
+  }
+  return versions;
+}
+
+}  // namespace fundament::store::sqlite

@@ -1,0 +1,90 @@
+// A small builder for SELECT statements over entity tables: select list,
+// FROM, joins, WHERE conditions with bound parameters, ORDER BY, LIMIT. The
+// read path fills it from a ReadRequest; a filter compiler adds conditions.
+//
+// Every value goes in through Bind(), which returns the placeholder to write
+// into the clause; nothing else but names from the schema mapping and fixed
+// SQL fragments ever reaches the text. What differs between SQL dialects
+// (placeholders, JSON member extraction) sits behind SqlDialect.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "store/sqlite/connection.h"
+
+namespace fundament::store::sqlite {
+
+// The dialect-specific pieces of generated SQL.
+class SqlDialect {
+ public:
+  virtual ~SqlDialect() = default;
+
+  // The text of parameter number `index` (1-based).
+  virtual std::string Placeholder(int index) const = 0;
+
+  // An expression reading the JSON member at the path held by parameter
+  // `path_placeholder` out of the JSON text expression `json`.
+  virtual std::string JsonExtract(std::string_view json, std::string_view path_placeholder) const = 0;
+
+  // The path value to bind for a member path (`properties/a/b` → a, b).
+  // kBadRequest for a member name the dialect cannot address.
+  virtual Result<SqlValue> JsonPath(const std::vector<std::string>& members) const = 0;
+};
+
+// SQLite: numbered `?N` parameters, json_extract() with `$."a"."b"` paths.
+class SqliteDialect final : public SqlDialect {
+ public:
+  std::string Placeholder(int index) const override;
+  std::string JsonExtract(std::string_view json, std::string_view path_placeholder) const override;
+  Result<SqlValue> JsonPath(const std::vector<std::string>& members) const override;
+};
+
+// The dialect instance used by the SQLite store.
+const SqlDialect& SqliteSql();
+
+// A SELECT under construction.
+class SelectBuilder {
+ public:
+  // `from` is a table expression from the schema mapping ("datastream AS e").
+  SelectBuilder(const SqlDialect& dialect, std::string from);
+
+  const SqlDialect& dialect() const { return *dialect_; }
+
+  // Records `value` as the next parameter and returns its placeholder.
+  std::string Bind(SqlValue value);
+
+  // Adds an expression to the select list; returns its column index.
+  int AddColumn(std::string expression);
+  // Adds a join clause ("JOIN thing_location AS l ON l.location_id = e.id").
+  void AddJoin(std::string join);
+  // Adds a condition; all conditions must hold.
+  void AddWhere(std::string condition);
+  void AddOrderBy(std::string expression, bool descending);
+  // At most `limit` rows (-1: all) after skipping `offset`.
+  void SetLimit(int64_t limit, int64_t offset);
+
+  // The full SELECT.
+  std::string SelectSql() const;
+  // SELECT count(*) with the same FROM, joins and WHERE; no order or limit.
+  std::string CountSql() const;
+  // The parameter values, in placeholder order.
+  const std::vector<SqlValue>& parameters() const { return parameters_; }
+
+ private:
+  std::string FromWhere() const;
+
+  const SqlDialect* dialect_;
+  std::string from_;
+  std::vector<std::string> columns_;
+  std::vector<std::string> joins_;
+  std::vector<std::string> conditions_;
+  std::vector<std::string> order_;
+  std::string limit_;
+  std::vector<SqlValue> parameters_;
+};
+
+}  // namespace fundament::store::sqlite

@@ -1,0 +1,197 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <vector>
+
+#include "store/sqlite/connection.h"
+#include "store/sqlite/entity_reader.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/write_transaction.h"
+
+namespace fundament::store {
+namespace {
+
+using sqlite::Connection;
+
+// Rolls back after a failure; a failing rollback is logged because the
+// original error is the one the caller needs, and SQLite rolls back by
+// itself when the connection is next used or closed.
+void RollbackQuietly(Connection& connection) {
+  if (!connection.InTransaction()) return;
+  Status rollback = connection.Execute("ROLLBACK");
+  if (!rollback.ok()) spdlog::error("store: rollback failed: {}", rollback.error().message);
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer,
+              std::vector<std::unique_ptr<Connection>> readers)
+      : options_(std::move(options)), writer_(std::move(writer)), readers_(std::move(readers)) {
+    for (auto& reader : readers_) free_readers_.push_back(reader.get());
+  }
+
+  ~SqliteStore() override {
+    // Callers have finished with the store; closing the readers first lets
+    // the checkpoint copy the whole WAL back and truncate it.
+    readers_.clear();
+    // optimize refreshes the planner's statistics where they went stale; the
+    // analysis limit keeps that quick on large tables.
+    Status checkpoint =
+        writer_->Execute("PRAGMA analysis_limit = 400; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!checkpoint.ok()) spdlog::warn("store: checkpoint at close failed: {}", checkpoint.error().message);
+  }
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Result<ReadResult> Read(const ReadRequest& request) override {
+    ReaderLease lease(*this, std::nullopt);
+    Connection& reader = *lease.connection();
+    // One read transaction, so the page and its count come from one snapshot.
+    FUNDAMENT_RETURN_IF_ERROR(reader.Execute("BEGIN"));
+    Result<ReadResult> result = Internal("read did not run");
+    try {
+      result = sqlite::RunRead(reader, request);
+    } catch (const std::exception& e) {
+      result = Internal(fmt::format("read failed: {}", e.what()));
+    }
+    if (!result.ok()) {
+      RollbackQuietly(reader);
+      return result;
+    }
+    FUNDAMENT_RETURN_IF_ERROR(reader.Execute("COMMIT"));
+    return result;
+  }
+
+  Status Write(const std::function<Status(WriteTransaction&)>& work) override {
+    // Held until the events are published, so that they go out in commit order.
+    std::lock_guard lock(write_mutex_);
+    // IMMEDIATE takes the write lock now rather than at the first write, so a
+    // second process writing the same file fails here (after busy_timeout),
+    // not half-way through the work.
+    FUNDAMENT_RETURN_IF_ERROR(writer_->Execute("BEGIN IMMEDIATE"));
+    std::vector<events::ChangeEvent> events;
+    {
+      sqlite::SqliteWriteTransaction transaction(*writer_);
+      Status status;
+      try {
+        status = work(transaction);
+      } catch (const std::exception& e) {
+        status = Internal(fmt::format("write failed: {}", e.what()));
+      } catch (...) {
+        status = Internal("write failed: unknown exception");
+      }
+      if (!status.ok()) {
+        RollbackQuietly(*writer_);
+        return status;
+      }
+      events = transaction.events();
+    }
+    Status commit = writer_->Execute("COMMIT");
+    if (!commit.ok()) {
+      RollbackQuietly(*writer_);
+      return commit;
+    }
+    changes_.Publish(events);
+    return Status::Ok();
+  }
+
+  events::ChangeFeed& Changes() override { return changes_; }
+
+  StoreHealth Health() override {
+    ReaderLease lease(*this, std::chrono::milliseconds(options_.busy_timeout_ms));
+    if (lease.connection() == nullptr) return {false, "all reader connections are busy"};
+    auto stmt = lease.connection()->Prepare("SELECT 1");
+    if (!stmt.ok()) return {false, stmt.error().message};
+    auto row = stmt->Step();
+    if (!row.ok()) return {false, row.error().message};
+    return {true, "ok"};
+  }
+
+ private:
+  // A reader connection taken from the pool for one read; waits for a free
+  // one (up to `timeout` when given), and gives it back on destruction.
+  class ReaderLease {
+   public:
+    ReaderLease(SqliteStore& store, std::optional<std::chrono::milliseconds> timeout) : store_(store) {
+      std::unique_lock lock(store_.readers_mutex_);
+      auto available = [this] { return !store_.free_readers_.empty(); };
+      if (timeout) {
+        if (!store_.reader_freed_.wait_for(lock, *timeout, available)) return;
+      } else {
+        store_.reader_freed_.wait(lock, available);
+      }
+      connection_ = store_.free_readers_.back();
+      store_.free_readers_.pop_back();
+    }
+    ~ReaderLease() {
+      if (connection_ == nullptr) return;
+      {
+        std::lock_guard lock(store_.readers_mutex_);
+        store_.free_readers_.push_back(connection_);
+      }
+      store_.reader_freed_.notify_one();
+    }
+    ReaderLease(const ReaderLease&) = delete;
+    ReaderLease& operator=(const ReaderLease&) = delete;
+
+    Connection* connection() const { return connection_; }
+
+   private:
+    SqliteStore& store_;
+    Connection* connection_ = nullptr;
+  };
+
+  SqliteOptions options_;
+  std::mutex write_mutex_;
+  std::unique_ptr<Connection> writer_;
+  std::mutex readers_mutex_;
+  std::condition_variable reader_freed_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+  std::vector<Connection*> free_readers_;
+  events::ChangeFeed changes_;
+};
+
+Status UseWal(Connection& connection) {
+  FUNDAMENT_ASSIGN_OR_RETURN(sqlite::Statement stmt, connection.Prepare("PRAGMA journal_mode = WAL"));
+  FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row || stmt.ColumnText(0) != "wal") {
+    return Internal("cannot switch the database to WAL mode (is it on a network file system?)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  if (options.path.empty() || options.path == ":memory:" || options.path.starts_with("file:")) {
+    return BadRequest(fmt::format("the store needs a database file path, not \"{}\"", options.path));
+  }
+  if (options.reader_connections < 1) return BadRequest("the store needs at least one reader connection");
+  sqlite::ConnectionOptions connection_options;
+  connection_options.busy_timeout_ms = options.busy_timeout_ms;
+  connection_options.load_spatialite = options.load_spatialite;
+  connection_options.sync_full = options.sync_full;
+
+  FUNDAMENT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                             Connection::Open(options.path, connection_options));
+  FUNDAMENT_RETURN_IF_ERROR(UseWal(*writer));
+  FUNDAMENT_RETURN_IF_ERROR(sqlite::Migrate(*writer));
+
+  connection_options.query_only = true;
+  std::vector<std::unique_ptr<Connection>> readers;
+  for (int i = 0; i < options.reader_connections; ++i) {
+    FUNDAMENT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader,
+                               Connection::Open(options.path, connection_options));
+    readers.push_back(std::move(reader));
+  }
+  return std::unique_ptr<Store>(new SqliteStore(options, std::move(writer), std::move(readers)));
+}
+
+}  // namespace fundament::store

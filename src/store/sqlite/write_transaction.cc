@@ -1,0 +1,398 @@
+#include "store/sqlite/write_transaction.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+
+#include "model/time.h"
+#include "store/sqlite/entity_codec.h"
+#include "store/sqlite/entity_reader.h"
+#include "store/sqlite/schema.h"
+
+namespace fundament::store::sqlite {
+namespace {
+
+namespace json = boost::json;
+using model::EntityKind;
+
+std::string_view TypeName(EntityKind kind) { return model::TypeOf(kind).name; }
+
+Error Missing(EntityKind kind, int64_t id) {
+  return NotFound(fmt::format("{} {} does not exist", TypeName(kind), id));
+}
+
+// The SQL value expression for assignment number `index`.
+std::string ValueExpression(const Assignment& assignment, int index) {
+  if (assignment.geometry) return fmt::format("SetSRID(GeomFromGeoJSON(?{}), 4326)", index);
+  return fmt::format("?{}", index);
+}
+
+// Geometry columns are only written when SpatiaLite can build geometries.
+std::vector<Assignment> Applicable(std::vector<Assignment> assignments, bool spatialite) {
+  if (!spatialite) std::erase_if(assignments, [](const Assignment& a) { return a.geometry; });
+  return assignments;
+}
+
+Status CheckDistinct(const std::vector<Assignment>& assignments) {
+  for (size_t i = 0; i < assignments.size(); ++i) {
+    for (size_t j = i + 1; j < assignments.size(); ++j) {
+      if (assignments[i].column == assignments[j].column) {
+        return BadRequest(fmt::format("{} is given twice", assignments[i].column));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status BindAssignments(Statement& stmt, const std::vector<Assignment>& assignments) {
+  for (size_t i = 0; i < assignments.size(); ++i) {
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(static_cast<int>(i) + 1, assignments[i].value));
+  }
+  return Status::Ok();
+}
+
+// Adds the foreign key assignments for `references` of table `table`,
+// checking that each target exists.
+Status EncodeReferences(const TableMap& table, const References& references, WriteTransaction& tx,
+                        std::vector<Assignment>& out) {
+  for (const auto& [navigation, target] : references) {
+    const ReferenceColumn* column = navigation != nullptr ? table.FindReference(navigation->name) : nullptr;
+    if (column == nullptr) {
+      return BadRequest(fmt::format("{} has no reference {}", TypeName(table.kind),
+                                    navigation != nullptr ? navigation->name : "(none)"));
+    }
+    FUNDAMENT_ASSIGN_OR_RETURN(bool exists, tx.Exists(column->navigation->target, target));
+    if (!exists) {
+      return BadRequest(fmt::format("{} {} does not exist", TypeName(column->navigation->target), target),
+                        std::string(column->navigation->name));
+    }
+    out.push_back({column->column, int64_t{target}});
+  }
+  return Status::Ok();
+}
+
+bool Given(const References& references, std::string_view navigation) {
+  return std::any_of(references.begin(), references.end(),
+                     [&](const auto& r) { return r.first != nullptr && r.first->name == navigation; });
+}
+
+}  // namespace
+
+SqliteWriteTransaction::SqliteWriteTransaction(Connection& connection) : connection_(connection) {}
+
+void SqliteWriteTransaction::Record(EntityKind kind, int64_t id, events::Operation operation) {
+  auto key = std::make_pair(kind, id);
+  if (operation == events::Operation::kDeleted) {
+    reported_.erase(key);
+  } else if (!reported_.insert(key).second) {
+    return;  // already reported as created or updated
+  }
+  events_.push_back({kind, id, operation});
+}
+
+Result<ReadResult> SqliteWriteTransaction::Read(const ReadRequest& request) {
+  return RunRead(connection_, request);
+}
+
+Result<bool> SqliteWriteTransaction::Exists(EntityKind kind, int64_t id) {
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(fmt::format("SELECT 1 FROM {} WHERE id = ?1",
+                                                                             TableOf(kind).table)));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
+  return stmt.Step();
+}
+
+Status SqliteWriteTransaction::RequireExists(EntityKind kind, int64_t id) {
+  FUNDAMENT_ASSIGN_OR_RETURN(bool exists, Exists(kind, id));
+  if (!exists) return Missing(kind, id);
+  return Status::Ok();
+}
+
+Result<int64_t> SqliteWriteTransaction::Insert(EntityKind kind, const json::object& properties,
+                                               const References& references) {
+  const TableMap& table = TableOf(kind);
+  std::vector<Assignment> assignments;
+  for (const PropertyColumns& columns : table.properties) {
+    const model::PropertyDef& def = *columns.property;
+    if (def.read_only) continue;
+    const json::value* value = properties.if_contains(def.name);
+    if (value == nullptr && kind == EntityKind::kObservation && def.name == "phenomenonTime") {
+      // The server sets phenomenonTime to the time of creation when the
+      // client leaves it out (OGC 18-088 §10.2.1.1).
+      FUNDAMENT_RETURN_IF_ERROR(
+          EncodeProperty(columns, json::value(model::FormatInstant(model::Now())), assignments));
+      continue;
+    }
+    if (value == nullptr && def.mandatory) {
+      return BadRequest(fmt::format("{} is mandatory for a {}", def.name, TypeName(kind)),
+                        std::string(def.name));
+    }
+    if (value != nullptr && value->is_null() && !def.nullable) {
+      return BadRequest(fmt::format("{} must not be null", def.name), std::string(def.name));
+    }
+    static const json::value kNull;
+    FUNDAMENT_RETURN_IF_ERROR(EncodeProperty(columns, value != nullptr ? *value : kNull, assignments));
+  }
+  for (const ReferenceColumn& reference : table.references) {
+    if (reference.navigation->mandatory && !Given(references, reference.navigation->name)) {
+      return BadRequest(fmt::format("a {} needs a {}", TypeName(kind), reference.navigation->name),
+                        std::string(reference.navigation->name));
+    }
+  }
+  if (kind == EntityKind::kObservation &&
+      Given(references, "Datastream") == Given(references, "MultiDatastream")) {
+    return BadRequest("an Observation belongs to exactly one Datastream or MultiDatastream", "Datastream");
+  }
+  FUNDAMENT_RETURN_IF_ERROR(EncodeReferences(table, references, *this, assignments));
+  assignments = Applicable(std::move(assignments), connection_.spatialite());
+  FUNDAMENT_RETURN_IF_ERROR(CheckDistinct(assignments));
+
+  std::string columns_sql, values_sql;
+  for (size_t i = 0; i < assignments.size(); ++i) {
+    if (i > 0) {
+      columns_sql += ", ";
+      values_sql += ", ";
+    }
+    columns_sql += assignments[i].column;
+    values_sql += ValueExpression(assignments[i], static_cast<int>(i) + 1);
+  }
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt,
+                             connection_.Prepare(fmt::format("INSERT INTO {} ({}) VALUES ({})", table.table,
+                                                             columns_sql, values_sql)));
+  FUNDAMENT_RETURN_IF_ERROR(BindAssignments(stmt, assignments));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
+  int64_t id = connection_.LastInsertId();
+  Record(kind, id, events::Operation::kCreated);
+  return id;
+}
+
+Status SqliteWriteTransaction::Update(EntityKind kind, int64_t id, const json::object& properties,
+                                      const References& references) {
+  const TableMap& table = TableOf(kind);
+  FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
+  std::vector<Assignment> assignments;
+  const json::value* new_location = nullptr;
+  bool feature_changes = false;
+  for (const PropertyColumns& columns : table.properties) {
+    const model::PropertyDef& def = *columns.property;
+    const json::value* value = properties.if_contains(def.name);
+    if (value == nullptr || def.read_only) continue;
+    if (value->is_null() && !def.nullable) {
+      return BadRequest(fmt::format("{} must not be null", def.name), std::string(def.name));
+    }
+    FUNDAMENT_RETURN_IF_ERROR(EncodeProperty(columns, *value, assignments));
+    if (kind == EntityKind::kLocation && def.name == "location") new_location = value;
+    if (kind == EntityKind::kFeatureOfInterest && def.name == "feature") feature_changes = true;
+  }
+  if (kind == EntityKind::kObservation && Given(references, "Datastream") &&
+      Given(references, "MultiDatastream")) {
+    return BadRequest("an Observation belongs to exactly one Datastream or MultiDatastream", "Datastream");
+  }
+  FUNDAMENT_RETURN_IF_ERROR(EncodeReferences(table, references, *this, assignments));
+  if (kind == EntityKind::kObservation) {
+    // Moving an Observation to another Datastream detaches it from the
+    // MultiDatastream it had, and the other way round.
+    if (Given(references, "Datastream")) assignments.push_back({"multi_datastream_id", {}});
+    if (Given(references, "MultiDatastream")) assignments.push_back({"datastream_id", {}});
+  }
+  assignments = Applicable(std::move(assignments), connection_.spatialite());
+  FUNDAMENT_RETURN_IF_ERROR(CheckDistinct(assignments));
+
+  std::vector<Parent> parents;
+  if (kind == EntityKind::kObservation) {
+    FUNDAMENT_ASSIGN_OR_RETURN(parents, ParentsOnEdge(id));
+  } else if (feature_changes) {
+    FUNDAMENT_ASSIGN_OR_RETURN(parents, ParentsOfFeature(id));
+  }
+  if (new_location != nullptr) {
+    // A new position of the Location needs a new generated FeatureOfInterest.
+    FUNDAMENT_ASSIGN_OR_RETURN(
+        Statement forget,
+        connection_.Prepare(
+            "UPDATE location SET generated_feature_id = NULL WHERE id = ?1 AND location IS NOT ?2"));
+    FUNDAMENT_RETURN_IF_ERROR(forget.BindInt(1, id));
+    FUNDAMENT_RETURN_IF_ERROR(forget.BindText(2, json::serialize(*new_location)));
+    FUNDAMENT_RETURN_IF_ERROR(forget.Run());
+  }
+  if (!assignments.empty()) {
+    std::string set_sql;
+    for (size_t i = 0; i < assignments.size(); ++i) {
+      if (i > 0) set_sql += ", ";
+      set_sql += fmt::format("{} = {}", assignments[i].column,
+                             ValueExpression(assignments[i], static_cast<int>(i) + 1));
+    }
+    int id_index = static_cast<int>(assignments.size()) + 1;
+    FUNDAMENT_ASSIGN_OR_RETURN(
+        Statement stmt,
+        connection_.Prepare(fmt::format("UPDATE {} SET {} WHERE id = ?{}", table.table, set_sql, id_index)));
+    FUNDAMENT_RETURN_IF_ERROR(BindAssignments(stmt, assignments));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(id_index, id));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
+  }
+  FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
+  Record(kind, id, events::Operation::kUpdated);
+  return Status::Ok();
+}
+
+Status SqliteWriteTransaction::Delete(EntityKind kind, int64_t id) {
+  const TableMap& table = TableOf(kind);
+  FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
+  std::vector<Parent> parents;
+  if (kind == EntityKind::kObservation) {
+    FUNDAMENT_ASSIGN_OR_RETURN(parents, ParentsOnEdge(id));
+  } else if (kind == EntityKind::kFeatureOfInterest) {
+    FUNDAMENT_ASSIGN_OR_RETURN(parents, ParentsOfFeature(id));
+  }
+  // The cascades of OGC 18-088 §10.4 are foreign keys and triggers of the schema.
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt,
+                             connection_.Prepare(fmt::format("DELETE FROM {} WHERE id = ?1", table.table)));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
+  FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
+  Record(kind, id, events::Operation::kDeleted);
+  return Status::Ok();
+}
+
+Status SqliteWriteTransaction::Link(EntityKind kind, int64_t id, const model::NavigationDef& navigation,
+                                    int64_t target) {
+  const LinkTableSide* link = LinkTableOf(kind, navigation.name);
+  if (link == nullptr) {
+    return BadRequest(fmt::format("{} has no many-to-many navigation {}", TypeName(kind), navigation.name));
+  }
+  FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
+  FUNDAMENT_ASSIGN_OR_RETURN(bool exists, Exists(navigation.target, target));
+  if (!exists) {
+    return BadRequest(fmt::format("{} {} does not exist", TypeName(navigation.target), target),
+                      std::string(navigation.name));
+  }
+  std::string sql;
+  if (link->ordered) {
+    // Positions count per MultiDatastream, whichever side links.
+    std::string_view owner = kind == EntityKind::kMultiDatastream ? "?1" : "?2";
+    sql = fmt::format(
+        "INSERT OR IGNORE INTO {0} ({1}, {2}, position) VALUES (?1, ?2, "
+        "(SELECT coalesce(max(position) + 1, 0) FROM {0} WHERE multi_datastream_id = {3}))",
+        link->table, link->own_column, link->target_column, owner);
+  } else {
+    sql = fmt::format("INSERT OR IGNORE INTO {} ({}, {}) VALUES (?1, ?2)", link->table, link->own_column,
+                      link->target_column);
+  }
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(sql));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(2, target));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
+  Record(kind, id, events::Operation::kUpdated);
+  return Status::Ok();
+}
+
+Status SqliteWriteTransaction::UnlinkAll(EntityKind kind, int64_t id,
+                                         const model::NavigationDef& navigation) {
+  const LinkTableSide* link = LinkTableOf(kind, navigation.name);
+  if (link == nullptr) {
+    return BadRequest(fmt::format("{} has no many-to-many navigation {}", TypeName(kind), navigation.name));
+  }
+  FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(fmt::format("DELETE FROM {} WHERE {} = ?1",
+                                                                             link->table, link->own_column)));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
+  Record(kind, id, events::Operation::kUpdated);
+  return Status::Ok();
+}
+
+Result<std::optional<int64_t>> SqliteWriteTransaction::GeneratedFeature(int64_t location_id) {
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt,
+                             connection_.Prepare("SELECT generated_feature_id FROM location WHERE id = ?1"));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, location_id));
+  FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Missing(EntityKind::kLocation, location_id);
+  return stmt.ColumnOptionalInt(0);
+}
+
+Status SqliteWriteTransaction::RecordGeneratedFeature(int64_t location_id, int64_t feature_id) {
+  FUNDAMENT_RETURN_IF_ERROR(RequireExists(EntityKind::kLocation, location_id));
+  FUNDAMENT_ASSIGN_OR_RETURN(bool feature_exists, Exists(EntityKind::kFeatureOfInterest, feature_id));
+  if (!feature_exists) {
+    return BadRequest(fmt::format("FeatureOfInterest {} does not exist", feature_id), "FeatureOfInterest");
+  }
+  FUNDAMENT_ASSIGN_OR_RETURN(
+      Statement stmt, connection_.Prepare("UPDATE location SET generated_feature_id = ?2 WHERE id = ?1"));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, location_id));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(2, feature_id));
+  return stmt.Run();
+}
+
+Result<std::vector<SqliteWriteTransaction::Parent>> SqliteWriteTransaction::ParentsOnEdge(
+    int64_t observation_id) {
+  std::vector<Parent> parents;
+  for (EntityKind kind : {EntityKind::kDatastream, EntityKind::kMultiDatastream}) {
+    std::string_view column = kind == EntityKind::kDatastream ? "datastream_id" : "multi_datastream_id";
+    // NULL comparisons (no resultTime, no FeatureOfInterest) count as "not on the edge".
+    FUNDAMENT_ASSIGN_OR_RETURN(
+        Statement stmt,
+        connection_.Prepare(fmt::format(
+            "SELECT p.id FROM observation AS o JOIN {0} AS p ON p.id = o.{1} "
+            "LEFT JOIN feature_of_interest AS f ON f.id = o.feature_id "
+            "WHERE o.id = ?1 AND (p.phenomenon_time_start = o.phenomenon_time_start "
+            "OR p.phenomenon_time_end = coalesce(o.phenomenon_time_end, o.phenomenon_time_start) "
+            "OR p.result_time_start = o.result_time OR p.result_time_end = o.result_time "
+            "OR p.min_x = f.min_x OR p.min_y = f.min_y OR p.max_x = f.max_x OR p.max_y = f.max_y)",
+            TableOf(kind).table, column)));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, observation_id));
+    FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (row) parents.emplace_back(kind, stmt.ColumnInt(0));
+  }
+  return parents;
+}
+
+Result<std::vector<SqliteWriteTransaction::Parent>> SqliteWriteTransaction::ParentsOfFeature(
+    int64_t feature_id) {
+  std::vector<Parent> parents;
+  FUNDAMENT_ASSIGN_OR_RETURN(
+      Statement stmt,
+      connection_.Prepare(
+          "SELECT DISTINCT datastream_id, multi_datastream_id FROM observation WHERE feature_id = ?1"));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, feature_id));
+  for (;;) {
+    FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    if (!stmt.IsNull(0)) parents.emplace_back(EntityKind::kDatastream, stmt.ColumnInt(0));
+    if (!stmt.IsNull(1)) parents.emplace_back(EntityKind::kMultiDatastream, stmt.ColumnInt(1));
+  }
+  return parents;
+}
+
+Status SqliteWriteTransaction::Recompute(const std::vector<Parent>& parents) {
+  for (const auto& [kind, id] : parents) {
+    std::string_view table = TableOf(kind).table;
+    std::string_view column = kind == EntityKind::kDatastream ? "datastream_id" : "multi_datastream_id";
+    // Aggregates over no rows give NULLs, which is right: no Observations,
+    // no phenomenonTime.
+    FUNDAMENT_ASSIGN_OR_RETURN(
+        Statement times,
+        connection_.Prepare(fmt::format(
+            "UPDATE {0} SET phenomenon_time_start = s.pts, phenomenon_time_end = s.pte, "
+            "result_time_start = s.rts, result_time_end = s.rte "
+            "FROM (SELECT min(phenomenon_time_start) AS pts, "
+            "max(coalesce(phenomenon_time_end, phenomenon_time_start)) AS pte, "
+            "min(result_time) AS rts, max(result_time) AS rte FROM observation WHERE {1} = ?1) AS s "
+            "WHERE {0}.id = ?1",
+            table, column)));
+    FUNDAMENT_RETURN_IF_ERROR(times.BindInt(1, id));
+    FUNDAMENT_RETURN_IF_ERROR(times.Run());
+    FUNDAMENT_ASSIGN_OR_RETURN(
+        Statement area,
+        connection_.Prepare(fmt::format(
+            "UPDATE {0} SET min_x = b.x0, min_y = b.y0, max_x = b.x1, max_y = b.y1 "
+            "FROM (SELECT min(f.min_x) AS x0, min(f.min_y) AS y0, max(f.max_x) AS x1, max(f.max_y) AS y1 "
+            "FROM feature_of_interest AS f WHERE f.id IN (SELECT feature_id FROM observation WHERE {1} = "
+            "?1)) AS b "
+            "WHERE {0}.id = ?1",
+            table, column)));
+    FUNDAMENT_RETURN_IF_ERROR(area.BindInt(1, id));
+    FUNDAMENT_RETURN_IF_ERROR(area.Run());
+  }
+  return Status::Ok();
+}
+
+}  // namespace fundament::store::sqlite

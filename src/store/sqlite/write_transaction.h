@@ -1,0 +1,68 @@
+// The WriteTransaction of the SQLite store: inserts, updates, deletes and
+// links on the writer connection inside the transaction Store::Write opened,
+// collecting the change events to publish after commit.
+//
+// It also keeps the read-only properties of Datastreams and MultiDatastreams
+// exact. Widening them when an Observation arrives or changes is done by
+// triggers (schema.cc). Narrowing is done here: when an Observation that lay
+// on the edge of its Datastream's phenomenonTime, resultTime or observedArea
+// goes away or moves, the Datastream's values are computed afresh from its
+// Observations. Observations strictly inside leave them unchanged, so the
+// full scan is rare.
+#pragma once
+
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "events/change_feed.h"
+#include "store/sqlite/connection.h"
+#include "store/store.h"
+
+namespace fundament::store::sqlite {
+
+class SqliteWriteTransaction final : public WriteTransaction {
+ public:
+  // `connection` must be in a write transaction for the lifetime of this object.
+  explicit SqliteWriteTransaction(Connection& connection);
+  SqliteWriteTransaction(const SqliteWriteTransaction&) = delete;
+  SqliteWriteTransaction& operator=(const SqliteWriteTransaction&) = delete;
+
+  Result<ReadResult> Read(const ReadRequest& request) override;
+  Result<bool> Exists(model::EntityKind kind, int64_t id) override;
+  Result<int64_t> Insert(model::EntityKind kind, const boost::json::object& properties,
+                         const References& references) override;
+  Status Update(model::EntityKind kind, int64_t id, const boost::json::object& properties,
+                const References& references) override;
+  Status Delete(model::EntityKind kind, int64_t id) override;
+  Status Link(model::EntityKind kind, int64_t id, const model::NavigationDef& navigation,
+              int64_t target) override;
+  Status UnlinkAll(model::EntityKind kind, int64_t id, const model::NavigationDef& navigation) override;
+  Result<std::optional<int64_t>> GeneratedFeature(int64_t location_id) override;
+  Status RecordGeneratedFeature(int64_t location_id, int64_t feature_id) override;
+
+  // The events of this transaction so far, in the order of the writes: one
+  // per created, updated or deleted entity (an entity created or already
+  // updated in this transaction is not reported as updated again).
+  const std::vector<events::ChangeEvent>& events() const { return events_; }
+
+ private:
+  // A Datastream (kDatastream) or MultiDatastream whose read-only
+  // properties need computing afresh.
+  using Parent = std::pair<model::EntityKind, int64_t>;
+
+  void Record(model::EntityKind kind, int64_t id, events::Operation operation);
+  Status RequireExists(model::EntityKind kind, int64_t id);
+  // The parents of Observation `id` that it lies on the edge of.
+  Result<std::vector<Parent>> ParentsOnEdge(int64_t observation_id);
+  // The parents of the Observations of FeatureOfInterest `feature_id`.
+  Result<std::vector<Parent>> ParentsOfFeature(int64_t feature_id);
+  Status Recompute(const std::vector<Parent>& parents);
+
+  Connection& connection_;
+  std::vector<events::ChangeEvent> events_;
+  // Entities with a Created or Updated event in events_.
+  std::set<std::pair<model::EntityKind, int64_t>> reported_;
+};
+
+}  // namespace fundament::store::sqlite
