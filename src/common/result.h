@@ -43,7 +43,7 @@ struct Error {
   std::string field;
 
   int http_status() const { return HttpStatus(code); }
-  // The JSON error body: {"code":"bad_request","message":"…","field":"…"}.
+  // The JSON error body: {"code":400,"error":"bad_request","message":"…","field":"…"}.
   std::string ToJson() const;
 };
 

@@ -1,4 +1,5 @@
 #include "common/json_writer.h"
+#include "common/result.h"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
