@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "odata/filter_parser.h"
 #include "odata/syntax.h"
 
 namespace fundament::odata {
@@ -48,7 +49,7 @@ struct RawOption {
 class OptionsParser {
  public:
   explicit OptionsParser(const QueryLimits& limits)
-      : max_depth_(std::clamp(limits.max_expand_depth, 0, kExpandDepthCeiling)) {}
+      : max_depth_(std::clamp(limits.max_expand_depth, 0, kExpandDepthCeiling)), filter_limits_(limits.filter) {}
 
   Result<QueryOptions> ParseLevel(const EntityTypeDef& type, const std::vector<RawOption>& options,
                                   int depth) const;
@@ -60,6 +61,7 @@ class OptionsParser {
   Result<ExpandItem> ParseExpandItem(const EntityTypeDef& type, std::string_view text, int depth) const;
 
   int max_depth_;
+  FilterLimits filter_limits_;
 };
 
 // ---------------------------------------------------------------- simple options
@@ -185,14 +187,12 @@ Result<std::vector<OrderKey>> ParseOrderBy(const EntityTypeDef& type, std::strin
   return keys;
 }
 
-// The seam where the $filter parser plugs in: it turns the text of a $filter
-// into an expression checked against `type`. Until that parser exists only
-// emptiness is checked and the expression stays null; the text travels on in
-// QueryOptions::filter_text for the stores and for nextLinks.
-Result<std::shared_ptr<const FilterExpr>> ParseFilterOption(const EntityTypeDef& type,
-                                                            std::string_view text) {
-  if (TrimSpace(text).empty()) return BadRequest("$filter: empty expression");
-  return std::shared_ptr<const FilterExpr>();
+// $filter: the text parsed and type-checked against `type`; the text itself
+// travels on in QueryOptions::filter_text for nextLinks.
+Result<std::shared_ptr<const FilterExpr>> ParseFilterOption(const EntityTypeDef& type, std::string_view text,
+                                                            const FilterLimits& limits) {
+  if (TrimSpace(text).empty()) return BadRequest("$filter: empty expression", "$filter");
+  return ParseFilter(type, text, limits);
 }
 
 // ---------------------------------------------------------------- $expand
@@ -335,7 +335,7 @@ Status OptionsParser::Apply(const EntityTypeDef& type, OptionKind kind, std::str
     case OptionKind::kExpand:
       return ParseExpand(type, value, depth, out);
     case OptionKind::kFilter: {
-      FUNDAMENT_ASSIGN_OR_RETURN(out.filter, ParseFilterOption(type, value));
+      FUNDAMENT_ASSIGN_OR_RETURN(out.filter, ParseFilterOption(type, value, filter_limits_));
       out.filter_text = std::string(TrimSpace(value));
       return Status::Ok();
     }

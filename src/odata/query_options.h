@@ -8,6 +8,7 @@
 
 #include "common/result.h"
 #include "model/entity_type.h"
+#include "odata/filter_parser.h"
 #include "odata/query.h"
 
 namespace fundament::odata {
@@ -22,6 +23,7 @@ struct QueryLimits {
   // deeper requests give kBadRequest. Capped at kExpandDepthCeiling.
   int max_expand_depth = 5;
   int64_t max_top = 10000;  // larger $top values are capped by the API layer, not rejected
+  FilterLimits filter;      // every $filter, at the top and inside $expand
 };
 
 // Parses the query string of a request (`$top=10&$expand=Datastreams($top=1)`,
@@ -35,8 +37,8 @@ struct QueryLimits {
 // server does not offer (`$search`, `$format`, `$apply`, …) and $orderby paths
 // through navigation properties give kNotImplemented (OGC 18-088 req
 // request-data/query-status-code). Options that do not start with `$` are
-// ignored, as OData requires. $filter is kept as text in `filter_text`; the
-// parsed `filter` stays null until the filter parser is plugged in.
+// ignored, as OData requires. $filter is parsed and type-checked by
+// ParseFilter (filter_parser.h) into `filter`, its text kept in `filter_text`.
 Result<QueryOptions> ParseQueryOptions(const model::EntityTypeDef& type, std::string_view query,
                                        const QueryLimits& limits = {});
 
