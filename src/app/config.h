@@ -1,0 +1,101 @@
+// The server's configuration and where it comes from.
+//
+// Every option has a built-in default and can be set, each source overriding
+// the one before: a TOML file (`--config FILE`), then environment variables
+// FUNDAMENT_<SECTION>_<KEY> (FUNDAMENT_SERVER_PORT, FUNDAMENT_STORE_DATA_DIR),
+// then command-line flags. Anything that is not a known option or not a valid
+// value for it is an error naming the source (file and line, variable or
+// flag) and the option; nothing is silently ignored, except environment
+// variables that name no option (FUNDAMENT_ is a common prefix in scripts).
+// docs/configuration.md lists every option.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace fundament::app {
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  int64_t port = 8080;       // 0: an ephemeral port (logged at start)
+  int64_t threads = 0;       // 0: one per hardware core
+  std::string external_url;  // without trailing slash; "": derived from requests
+  int64_t max_body_bytes = 16 * 1024 * 1024;
+  int64_t max_header_bytes = 8 * 1024;
+  int64_t request_timeout_seconds = 30;
+  int64_t shutdown_timeout_seconds = 10;
+  std::vector<std::string> cors_allowed_origins = {"*"};
+};
+
+struct StoreConfig {
+  std::string data_dir = "./data";
+  int64_t reader_connections = 4;
+  std::string synchronous = "normal";  // "normal" or "full"
+};
+
+struct ApiConfig {
+  int64_t default_page_size = 100;
+  int64_t max_page_size = 10000;
+  int64_t max_expand_depth = 5;
+};
+
+struct LogConfig {
+  std::string level = "info";   // trace, debug, info, warn, error, critical, off
+  std::string format = "json";  // "json" or "text"
+};
+
+struct Config {
+  ServerConfig server;
+  StoreConfig store;
+  ApiConfig api;
+  LogConfig log;
+};
+
+// Looks up an environment variable; nullopt when unset. Replaceable in tests.
+using Environment = std::function<std::optional<std::string>(const std::string& name)>;
+
+// The environment of this process.
+Environment ProcessEnvironment();
+
+// A value given on the command line for option `key` ("server.port"); `flag`
+// ("--port") names it in error messages.
+struct FlagValue {
+  std::string key;
+  std::string value;
+  std::string flag;
+};
+
+// Applies the TOML document `text` to `config`; `source_name` (the file name)
+// prefixes error messages.
+Status ApplyToml(std::string_view text, std::string_view source_name, Config& config);
+
+// Reads and applies the TOML file at `path`.
+Status ApplyTomlFile(const std::string& path, Config& config);
+
+// Applies the FUNDAMENT_<SECTION>_<KEY> variables that `environment` has.
+// Lists are comma-separated.
+Status ApplyEnvironment(const Environment& environment, Config& config);
+
+// Applies command-line values.
+Status ApplyFlags(const std::vector<FlagValue>& flags, Config& config);
+
+// Checks rules that involve more than one option.
+Status Validate(const Config& config);
+
+// Defaults, then the file at `config_file` (none when empty), then the
+// environment, then `flags`; then Validate().
+Result<Config> LoadConfig(const std::string& config_file, const Environment& environment,
+                          const std::vector<FlagValue>& flags);
+
+// The environment variable for an option: EnvironmentVariableFor("server.port")
+// is "FUNDAMENT_SERVER_PORT".
+std::string EnvironmentVariableFor(std::string_view key);
+
+}  // namespace fundament::app

@@ -1,0 +1,123 @@
+#include "app/serve.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "app/router.h"
+#include "app/version.h"
+#include "http/log_event.h"
+#include "http/server.h"
+#include "sta/demo_data.h"
+#include "sta/service.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace fundament::app {
+
+namespace {
+
+using http::LogEvent;
+using http::LogFields;
+
+void LogFailure(std::string_view message, const Error& error) {
+  LogEvent(spdlog::level::err, message, LogFields().Add("error", error.message));
+}
+
+sta::ServiceOptions ServiceOptionsFrom(const Config& config) {
+  sta::ServiceOptions options;
+  options.external_url = config.server.external_url;
+  options.default_page_size = config.api.default_page_size;
+  options.max_page_size = config.api.max_page_size;
+  options.query_limits.max_expand_depth = static_cast<int>(config.api.max_expand_depth);
+  options.query_limits.max_top = config.api.max_page_size;
+  return options;
+}
+
+http::HttpServerOptions ServerOptionsFrom(const Config& config) {
+  http::HttpServerOptions options;
+  options.address = config.server.host;
+  options.port = static_cast<uint16_t>(config.server.port);
+  options.threads = static_cast<int>(config.server.threads);
+  options.max_header_bytes = static_cast<uint32_t>(config.server.max_header_bytes);
+  options.max_body_bytes = static_cast<uint64_t>(config.server.max_body_bytes);
+  options.request_timeout = std::chrono::seconds(config.server.request_timeout_seconds);
+  options.shutdown_timeout = std::chrono::seconds(config.server.shutdown_timeout_seconds);
+  options.cors_allowed_origins = config.server.cors_allowed_origins;
+  options.stop_on_signals = true;
+  return options;
+}
+
+}  // namespace
+
+int Serve(const Config& config, bool demo) {
+  LogEvent(spdlog::level::info, "starting",
+           LogFields().Add("version", kVersion).Add("data_dir", config.store.data_dir));
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.store.data_dir, ec);
+  if (ec) {
+    LogEvent(spdlog::level::err, "cannot create the data directory",
+             LogFields().Add("data_dir", config.store.data_dir).Add("error", ec.message()));
+    return kExitFailure;
+  }
+
+  store::SqliteOptions sqlite_options;
+  sqlite_options.path = (std::filesystem::path(config.store.data_dir) / "fundament.db").string();
+  sqlite_options.reader_connections = static_cast<int>(config.store.reader_connections);
+  sqlite_options.sync_full = config.store.synchronous == "full";
+  Result<std::unique_ptr<store::Store>> opened = store::OpenSqliteStore(sqlite_options);
+  if (!opened.ok()) {
+    LogFailure("cannot open the store", opened.error());
+    return kExitFailure;
+  }
+  std::unique_ptr<store::Store> store = std::move(opened).value();
+  LogEvent(spdlog::level::info, "store opened", LogFields().Add("path", sqlite_options.path));
+
+  {
+    sta::Service service(*store, ServiceOptionsFrom(config));
+    if (demo) {
+      Status loaded = sta::LoadDemoData(service);
+      if (!loaded.ok()) {
+        LogFailure("cannot load the demo data", loaded.error());
+        return kExitFailure;
+      }
+      LogEvent(spdlog::level::info, "demo data ready", LogFields());
+    }
+
+    RouterTargets targets;
+    targets.api_serves = [](std::string_view path) { return sta::Service::Serves(path); };
+    targets.api = [&service](const HttpRequest& request) { return service.Handle(request); };
+    targets.store_health = [&store] { return store->Health(); };
+    targets.external_url = config.server.external_url;
+    Router router(std::move(targets));
+
+    http::HttpServerOptions server_options = ServerOptionsFrom(config);
+    server_options.on_stop = [&router] { router.SetShuttingDown(); };
+    http::HttpServer server(std::move(server_options),
+                            [&router](const HttpRequest& request) { return router.Handle(request); });
+    Status started = server.Start();
+    if (!started.ok()) {
+      LogFailure("cannot listen", started.error());
+      return kExitFailure;
+    }
+    int threads = config.server.threads > 0
+                      ? static_cast<int>(config.server.threads)
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    LogEvent(spdlog::level::info, "listening",
+             LogFields()
+                 .Add("address", server.address())
+                 .AddInt("port", server.port())
+                 .AddInt("threads", threads));
+    server.Run();
+    LogEvent(spdlog::level::info, "server stopped", LogFields());
+  }
+  // Only now that no request can reach it any more.
+  store.reset();
+  LogEvent(spdlog::level::info, "store closed", LogFields());
+  return kExitOk;
+}
+
+}  // namespace fundament::app
