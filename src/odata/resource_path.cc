@@ -116,11 +116,13 @@ Result<ResourcePath> ParseResourcePath(std::string_view path) {
           addressed = Addressed::kValue;
           continue;
         }
-        if (HasMembers(*result.property))
-          return Error{ErrorCode::kNotImplemented,
-                       "addressing member " + Quoted(text) + " of property " + Quoted(result.property->name) +
-                           " is not supported; request the whole property",
-                       {}};
+        if (HasMembers(*result.property)) {
+          if (text.front() == '$') return BadRequest("unsupported path segment " + Quoted(text));
+          if (result.member_path.size() >= kMaxResourcePathSteps)
+            return BadRequest("too many member steps in resource path");
+          result.member_path.emplace_back(text);
+          continue;
+        }
         return BadRequest("only $value may follow the property " + Quoted(result.property->name) + ", got " +
                           Quoted(text));
       case Addressed::kCollection: {

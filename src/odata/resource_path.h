@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct PathStep {
 struct ResourcePath {
   std::vector<PathStep> steps;
   const model::PropertyDef* property = nullptr;  // `/name`: one property of the entity
+  // `/unitOfMeasurement/name`, `/properties/owner`: members inside a
+  // JSON-valued property, in order.
+  std::vector<std::string> member_path;
   bool value = false;                            // `/$value` after a property
   bool ref = false;                              // `/$ref` after a collection or entity
 
@@ -45,8 +49,8 @@ inline constexpr size_t kMaxResourcePathSteps = 16;
 // 64-bit integers. Unknown sets, navigations or properties give kNotFound;
 // malformed syntax, an empty path or segment, an id where none may stand,
 // anything after a collection but `$ref`, and paths longer than
-// kMaxResourcePathSteps give kBadRequest. Addressing a member inside a JSON
-// or complex property (`Things(1)/properties/owner`) gives kNotImplemented.
+// kMaxResourcePathSteps give kBadRequest. A member inside a JSON or complex
+// property (`Things(1)/properties/owner`) is addressed through member_path.
 Result<ResourcePath> ParseResourcePath(std::string_view path);
 
 }  // namespace fundament::odata

@@ -134,14 +134,26 @@ class BatchExecutor {
   std::vector<BatchResponse> Run(const std::vector<BatchRequest>& requests) {
     std::vector<BatchResponse> responses;
     for (size_t i = 0; i < requests.size();) {
-      if (!requests[i].group) {
-        responses.push_back(RunSingle(requests[i]));
-        ++i;
-        continue;
+      size_t end = i + 1;
+      if (requests[i].group) {
+        while (end < requests.size() && requests[end].group == requests[i].group) ++end;
       }
-      size_t end = i;
-      while (end < requests.size() && requests[end].group == requests[i].group) ++end;
-      RunGroup(requests, i, end, responses);
+      size_t first_response = responses.size();
+      if (auto failed = FailedDependency(requests, i, end)) {
+        for (size_t j = i; j < end; ++j)
+          responses.push_back({requests[j].id, requests[j].group,
+                               DependencyFailed(fmt::format("not run: request '{}' it depends on failed", *failed))});
+      } else if (!requests[i].group) {
+        responses.push_back(RunSingle(requests[i]));
+      } else {
+        RunGroup(requests, i, end, responses);
+      }
+      for (size_t j = first_response; j < responses.size(); ++j) {
+        if (responses[j].response.status >= 400) {
+          failed_.push_back(responses[j].id);
+          if (responses[j].group) failed_.push_back(*responses[j].group);
+        }
+      }
       i = end;
     }
     return responses;
@@ -230,13 +242,8 @@ class BatchExecutor {
         if (i == failed || failed == end) {
           out.response = FromError(failure);
         } else {
-          out.response = FromError(Error{ErrorCode::kBadRequest, ""});
-          out.response.status = 424;
-          boost::json::object body;
-          body["code"] = 424;
-          body["message"] = fmt::format("not applied: request '{}' of atomicity group '{}' failed",
-                                        requests[failed].id, *requests[i].group);
-          out.response.body = ToJson(body);
+          out.response = DependencyFailed(fmt::format("not applied: request '{}' of atomicity group '{}' failed",
+                                                      requests[failed].id, *requests[i].group));
         }
         responses.push_back(std::move(out));
       }
@@ -250,6 +257,24 @@ class BatchExecutor {
     }
   }
 
+  static HttpResponse DependencyFailed(std::string message) {
+    HttpResponse response;
+    response.status = 424;
+    boost::json::object body;
+    body["code"] = 424;
+    body["message"] = std::move(message);
+    response.body = ToJson(body);
+    return response;
+  }
+
+  // The first dependency of requests [begin, end) that failed, if any.
+  std::optional<std::string> FailedDependency(const std::vector<BatchRequest>& requests, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      for (const auto& dependency : requests[i].depends_on)
+        if (std::find(failed_.begin(), failed_.end(), dependency) != failed_.end()) return dependency;
+    return std::nullopt;
+  }
+
   void Remember(const BatchRequest& request, const std::optional<WrittenEntity>& written) {
     if (written && !request.id.empty() && request.method == "POST") created_.insert_or_assign(request.id, *written);
   }
@@ -257,6 +282,7 @@ class BatchExecutor {
   Service& service_;
   const RequestContext& context_;
   CreatedMap created_;
+  std::vector<std::string> failed_;  // ids and groups of failed requests
 };
 
 // --- JSON batch -----------------------------------------------------------
@@ -458,6 +484,21 @@ Result<std::vector<BatchRequest>> ParseJsonBatch(std::string_view body) {
     request.url = std::string(url->as_string());
     if (const json::value* b = object.if_contains("body"); b != nullptr && !b->is_null())
       request.body = ToJson(*b);
+    if (const json::value* d = object.if_contains("dependsOn"); d != nullptr) {
+      if (!d->is_array()) return BadRequest(where + ".dependsOn: expected an array of ids", where + ".dependsOn");
+      for (const auto& dependency : d->as_array()) {
+        if (!dependency.is_string())
+          return BadRequest(where + ".dependsOn: expected an array of ids", where + ".dependsOn");
+        std::string_view name = dependency.as_string();
+        bool earlier = std::any_of(requests.begin(), requests.end(), [&](const BatchRequest& r) {
+          return r.id == name || (r.group && *r.group == name);
+        });
+        if (!earlier)
+          return BadRequest(fmt::format("{}.dependsOn: '{}' is not an earlier request or atomicity group", where, name),
+                            where + ".dependsOn");
+        request.depends_on.emplace_back(name);
+      }
+    }
     if (const json::value* g = object.if_contains("atomicityGroup"); g != nullptr) {
       if (!g->is_string()) return BadRequest(where + ".atomicityGroup: expected a string", where + ".atomicityGroup");
       request.group = std::string(g->as_string());

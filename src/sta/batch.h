@@ -25,6 +25,9 @@ struct BatchRequest {
   std::string url;                    // as given: relative, absolute, or starting with "$<id>"
   std::string body;
   std::optional<std::string> group;   // atomicity group / change set; all or nothing
+  // Ids of earlier requests or atomicity groups this one needs (JSON
+  // "dependsOn"): when one of them failed, this one is not run (424).
+  std::vector<std::string> depends_on;
 };
 
 // Parses a JSON batch body ({"requests": [...]}).

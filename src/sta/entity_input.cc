@@ -1,5 +1,7 @@
 #include "sta/entity_input.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -118,12 +120,18 @@ Result<EntityInput> ParseEntity(const model::EntityTypeDef& type, const json::va
   input.type = &type;
   input.field_path = path;
 
-  // A nested object carrying @iot.id links to an existing entity; any other
-  // members are ignored, as clients often send the whole entity they read.
+  // A nested object that carries only @iot.id links to an existing entity.
+  // In a create, an inline entity with more members is a new entity whose id
+  // the service ignores (OGC 18-088 §10.2.2.2); an update can only link.
   if (nested) {
     if (const json::value* id = object.if_contains("@iot.id")) {
-      FUNDAMENT_ASSIGN_OR_RETURN(input.existing_id, ReadId(*id, Join(path, "@iot.id")));
-      return input;
+      bool only_id = std::all_of(object.begin(), object.end(), [](const json::key_value_pair& member) {
+        return member.key() == "@iot.id" || IsAnnotation(member.key());
+      });
+      if (only_id || mode != InputMode::kCreate) {
+        FUNDAMENT_ASSIGN_OR_RETURN(input.existing_id, ReadId(*id, Join(path, "@iot.id")));
+        return input;
+      }
     }
     if (mode == InputMode::kPatch || mode == InputMode::kReplace)
       return BadRequest(fmt::format("{}: an update may link existing entities with {{\"@iot.id\": …}} but not "

@@ -75,23 +75,29 @@ Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::Q
     FUNDAMENT_ASSIGN_OR_RETURN(auto result, store_.Read(request));
     if (result.entities.empty()) return NotFound(fmt::format("no entity {}", EntityName(type, id)));
     const json::value* value = result.entities.front().properties.if_contains(path.property->name);
-    json::value property_value = value ? *value : json::value(nullptr);
+    std::string_view name = path.property->name;
+    for (const std::string& member : path.member_path) {
+      value = value != nullptr && value->is_object() ? value->as_object().if_contains(member) : nullptr;
+      if (value == nullptr) return NotFound(fmt::format("{} of {} has no member '{}'", name, EntityName(type, id), member));
+      name = member;
+    }
+    // A null property has no representation (OGC 18-088 §9.2.4).
+    if (value == nullptr || value->is_null()) {
+      response.status = 204;
+      response.content_type.clear();
+      return response;
+    }
     if (path.value) {
-      if (property_value.is_null()) {
-        response.status = 204;
-        response.content_type.clear();
-        return response;
-      }
-      if (property_value.is_string()) {
+      if (value->is_string()) {
         response.content_type = "text/plain; charset=utf-8";
-        response.body = std::string(property_value.as_string());
+        response.body = std::string(value->as_string());
       } else {
-        response.body = ToJson(property_value);
+        response.body = ToJson(*value);
       }
       return response;
     }
     json::object body;
-    body[path.property->name] = std::move(property_value);
+    body[name] = *value;
     response.body = ToJson(body);
     return response;
   }

@@ -121,8 +121,6 @@ Result<HttpResponse> Service::Dispatch(const RequestContext& context, std::strin
   if (method == "GET" || method == "HEAD") {
     FUNDAMENT_ASSIGN_OR_RETURN(auto options,
                                odata::ParseQueryOptions(*path.last().type, query, options_.query_limits));
-    if (options.filter == nullptr && !options.filter_text.empty())
-      return Error{ErrorCode::kNotImplemented, "$filter is not supported by this server version"};
     if (options.result_format == odata::ResultFormat::kDataArray) {
       if (path.last().type->kind != model::EntityKind::kObservation || !path.is_collection() || path.ref)
         return BadRequest("$resultFormat=dataArray applies to collections of Observations only");

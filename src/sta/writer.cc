@@ -134,6 +134,13 @@ Result<int64_t> Writer::Insert(const EntityInput& input, const store::References
                           Where(input) + ".observationType");
       break;
     }
+    case EntityKind::kHistoricalLocation: {
+      const RelatedInput* locations = input.FindRelated("Locations");
+      if (locations == nullptr || locations->entities.empty())
+        return BadRequest(fmt::format("{}: a HistoricalLocation needs one or more Locations", Where(input)),
+                          Where(input) + ".Locations");
+      break;
+    }
     default:
       break;
   }
@@ -147,7 +154,43 @@ Result<int64_t> Writer::Insert(const EntityInput& input, const store::References
 
   FUNDAMENT_ASSIGN_OR_RETURN(int64_t id, txn_.Insert(type.kind, properties, references));
   FUNDAMENT_RETURN_IF_ERROR(LinkRelatedCollections(input, id));
+  if (type.kind == EntityKind::kHistoricalLocation)
+    FUNDAMENT_RETURN_IF_ERROR(MoveThingIfLatest(*ReferenceOf(references, "Thing"), id));
   return id;
+}
+
+// OGC 18-088 §8.2.3 (historical-location-manual-creation): a HistoricalLocation
+// a client adds that is later than every other one of its Thing moves the
+// Thing to its Locations.
+Status Writer::MoveThingIfLatest(int64_t thing_id, int64_t historical_location_id) {
+  store::ReadRequest request;
+  request.kind = EntityKind::kHistoricalLocation;
+  request.related = store::RelatedTo{EntityKind::kThing, thing_id, &Nav(EntityKind::kThing, "HistoricalLocations")};
+  request.orderby = {odata::OrderKey{"time", {}, true}};
+  request.limit = 2;
+  FUNDAMENT_ASSIGN_OR_RETURN(auto latest, txn_.Read(request));
+  model::Micros newest_other = INT64_MIN;
+  model::Micros mine = INT64_MIN;
+  for (const auto& entity : latest.entities) {
+    auto time = model::ParseInstant(std::string_view(entity.properties.at("time").as_string()));
+    if (!time.ok()) return time.error();
+    if (entity.id == historical_location_id) mine = *time;
+    else newest_other = std::max(newest_other, *time);
+  }
+  // Not among the two newest: an older entry of the Thing's history.
+  if (mine == INT64_MIN || mine <= newest_other) return Status::Ok();
+
+  store::ReadRequest locations;
+  locations.kind = EntityKind::kLocation;
+  locations.related = store::RelatedTo{EntityKind::kHistoricalLocation, historical_location_id,
+                                       &Nav(EntityKind::kHistoricalLocation, "Locations")};
+  locations.properties = {"name"};
+  FUNDAMENT_ASSIGN_OR_RETURN(auto found, txn_.Read(locations));
+  const model::NavigationDef& thing_locations = Nav(EntityKind::kThing, "Locations");
+  FUNDAMENT_RETURN_IF_ERROR(txn_.UnlinkAll(EntityKind::kThing, thing_id, thing_locations));
+  for (const auto& location : found.entities)
+    FUNDAMENT_RETURN_IF_ERROR(txn_.Link(EntityKind::kThing, thing_id, thing_locations, location.id));
+  return Status::Ok();
 }
 
 Status Writer::LinkRelatedCollections(const EntityInput& input, int64_t id) {

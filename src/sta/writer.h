@@ -52,6 +52,7 @@ class Writer {
   Status CheckObservation(boost::json::object& properties, store::References& references);
   Result<int64_t> FeatureFromLocation(const store::References& references);
   Status RecordHistoricalLocation(int64_t thing_id);
+  Status MoveThingIfLatest(int64_t thing_id, int64_t historical_location_id);
   Status ApplyLinks(const model::EntityTypeDef& type, int64_t id, const EntityInput& input,
                     store::References& references);
   Result<std::optional<ResolvedEntity>> Resolve(const odata::ResourcePath& path);

@@ -274,12 +274,16 @@ TEST(ResourcePath, RejectsNavigationAfterProperty) {
   MustFail("Things(1)/name/Datastreams", ErrorCode::kBadRequest);
 }
 
-TEST(ResourcePath, DoesNotAddressMembersOfJsonProperties) {
-  // The standard allows addressing into complex values; the path model has
-  // no place for a member path, so this is refused rather than misanswered.
-  Error error = MustFail("Things(1)/properties/owner", ErrorCode::kNotImplemented);
-  EXPECT_THAT(error.message, HasSubstr("owner"));
-  MustFail("Datastreams(1)/unitOfMeasurement/name", ErrorCode::kNotImplemented);
+TEST(ResourcePath, AddressesMembersOfJsonProperties) {
+  auto path = ParseResourcePath("Datastreams(1)/unitOfMeasurement/name/$value");
+  ASSERT_TRUE(path.ok()) << path.error().message;
+  EXPECT_EQ(path->property->name, "unitOfMeasurement");
+  EXPECT_EQ(path->member_path, std::vector<std::string>{"name"});
+  EXPECT_TRUE(path->value);
+  auto nested = ParseResourcePath("Things(1)/properties/owner/address");
+  ASSERT_TRUE(nested.ok());
+  EXPECT_EQ(nested->member_path, (std::vector<std::string>{"owner", "address"}));
+  MustFail("Things(1)/properties/$count", ErrorCode::kBadRequest);
 }
 
 TEST(ResourcePath, RejectsSegmentsAfterPrimitiveProperty) {

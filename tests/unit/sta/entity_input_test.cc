@@ -103,7 +103,7 @@ TEST(EntityInput, IgnoresReadOnlyPropertiesAndAnnotations) {
   auto input = Parse(EntityKind::kDatastream, R"({"name":"d","description":"d","observationType":"o",
       "unitOfMeasurement":{"name":"cm","symbol":"cm","definition":"u"},
       "phenomenonTime":"2025-01-01T00:00:00Z/2025-01-02T00:00:00Z",
-      "@iot.selfLink":"http://x/v1.1/Datastreams(1)","Thing@iot.navigationLink":"http://x"})");
+      "@iot.selfLink":"http://x/v1.1/Datastreams","Thing@iot.navigationLink":"http://x"})");
   ASSERT_TRUE(input.ok()) << input.error().message;
   EXPECT_FALSE(input->properties.contains("phenomenonTime"));
 }
