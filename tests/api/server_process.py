@@ -1,0 +1,168 @@
+"""Starts and stops the Fundament server binary for the black-box API tests.
+
+The server is a separate process on a free port and its own data directory; the
+tests talk to it over HTTP only. Both output streams are drained in threads so
+the server can never block on a full pipe, and the captured lines are shown
+whenever starting, stopping or a test fails.
+"""
+
+import atexit
+import collections
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_BINARY = REPO_ROOT / "build" / "fundament"
+
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 10.0
+
+_LISTENING = re.compile(r'"msg"\s*:\s*"listening"')
+_PORT = re.compile(r'"port"\s*:\s*"?(\d+)')
+
+# Every server started and not yet stopped, so that an interrupted run leaves
+# no process behind.
+_running = set()
+
+
+class ServerError(Exception):
+    """The server could not be started or did not stop cleanly."""
+
+
+def binary_path():
+    """The server binary: $FUNDAMENT_BINARY, else build/fundament in the repository."""
+    return Path(os.environ.get("FUNDAMENT_BINARY", str(DEFAULT_BINARY)))
+
+
+def binary_problem():
+    """Why the binary cannot be run, or None when it can."""
+    path = binary_path()
+    if not path.exists():
+        return (f"server binary not found: {path}\n"
+                "Build it first (`make build`, or `make api-test` for the sanitizer build) "
+                "or point FUNDAMENT_BINARY at it.")
+    if not path.is_file() or not os.access(path, os.X_OK):
+        return f"server binary is not an executable file: {path}"
+    return None
+
+
+class ServerProcess:
+    """One running server: `serve --port 0 --data <dir> --log-level info [extra…]`."""
+
+    def __init__(self, data_dir, extra_args=()):
+        self.data_dir = Path(data_dir)
+        self.extra_args = list(extra_args)
+        self.port = None
+        self.proc = None
+        self._lines = collections.deque(maxlen=4000)
+        self._lock = threading.Lock()
+        self._port_found = threading.Event()
+        self._readers = []
+
+    @property
+    def root_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def command(self):
+        return [str(binary_path()), "serve", "--port", "0", "--data", str(self.data_dir),
+                "--log-level", "info", *self.extra_args]
+
+    def output(self, last=None):
+        """The captured output lines (the last `last` of them) as one string."""
+        with self._lock:
+            lines = list(self._lines)
+        if last is not None:
+            lines = lines[-last:]
+        return "\n".join(lines)
+
+    def _read(self, stream, name):
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            with self._lock:
+                self._lines.append(f"[{name}] {line}")
+            if not self._port_found.is_set() and _LISTENING.search(line):
+                match = _PORT.search(line)
+                if match:
+                    self.port = int(match.group(1))
+                    self._port_found.set()
+        stream.close()
+
+    def _fail(self, why):
+        self._kill()
+        raise ServerError(f"{why}\ncommand: {' '.join(self.command)}\n"
+                          f"--- server output ---\n{self.output() or '(none)'}")
+
+    def start(self, timeout=START_TIMEOUT_S):
+        """Starts the server and waits until GET /health answers 200."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _running.add(self)
+        for stream, name in ((self.proc.stdout, "stdout"), (self.proc.stderr, "stderr")):
+            reader = threading.Thread(target=self._read, args=(stream, name), daemon=True)
+            reader.start()
+            self._readers.append(reader)
+
+        deadline = time.monotonic() + timeout
+        while not self._port_found.wait(0.05):
+            if self.proc.poll() is not None:
+                self._fail(f"server exited with status {self.proc.returncode} before logging "
+                           '"msg":"listening" with its "port"')
+            if time.monotonic() > deadline:
+                self._fail(f'no log line with "msg":"listening" and "port" within {timeout:.0f} s')
+        if not self.port:
+            self._fail("server logged port 0: it must log the port it actually bound")
+
+        last_error = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._fail(f"server exited with status {self.proc.returncode} before /health answered")
+            try:
+                response = requests.get(self.root_url + "/health", timeout=2)
+                if response.status_code == 200:
+                    return self
+                last_error = f"GET /health -> {response.status_code}: {response.text[:200]}"
+            except requests.RequestException as error:
+                last_error = f"GET /health failed: {error}"
+            time.sleep(0.05)
+        self._fail(f"GET /health did not answer 200 within {timeout:.0f} s (last: {last_error})")
+
+    def stop(self, timeout=STOP_TIMEOUT_S):
+        """Sends SIGTERM and returns the exit status; raises if the server does not exit in time."""
+        if self.proc is None or self.proc.poll() is not None:
+            _running.discard(self)
+            return None if self.proc is None else self.proc.returncode
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            status = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._fail(f"server did not exit within {timeout:.0f} s of SIGTERM")
+        for reader in self._readers:
+            reader.join(2)
+        _running.discard(self)
+        return status
+
+    def _kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        for reader in self._readers:
+            reader.join(1)
+        _running.discard(self)
+
+
+@atexit.register
+def _kill_leftovers():
+    for server in list(_running):
+        server._kill()
