@@ -415,6 +415,9 @@ std::string FormatInterval(const TimeInterval& interval, bool collapse_instant) 
   return FormatInstant(interval.start) + "/" + FormatInstant(interval.end);
 }
 
+Micros MinInstant() { return kMinInstant; }
+Micros MaxInstant() { return kMaxInstant; }
+
 Micros Now() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -54,4 +54,9 @@ std::string FormatInterval(const TimeInterval& interval, bool collapse_instant =
 // The current time.
 Micros Now();
 
+// The earliest and latest representable instants: 0000-01-01T00:00:00Z and
+// 9999-12-31T23:59:59.999999Z.
+Micros MinInstant();
+Micros MaxInstant();
+
 }  // namespace fundament::model

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "store/sqlite/sqlite_dialect.h"
+
 namespace fundament::store::sqlite {
 
 Error SqliteError(sqlite3* db, int rc, std::string_view context) {
@@ -135,6 +137,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   FUNDAMENT_RETURN_IF_ERROR(connection->Execute("PRAGMA foreign_keys = ON"));
+  FUNDAMENT_RETURN_IF_ERROR(RegisterSqlFunctions(db));
   FUNDAMENT_RETURN_IF_ERROR(
       connection->Execute(options.sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
   if (options.load_spatialite) {

@@ -19,11 +19,11 @@
 #include <vector>
 
 #include "common/result.h"
+#include "sql/sql_value.h"
 
 namespace fundament::store::sqlite {
 
-// A value bound to a SQL parameter.
-using SqlValue = std::variant<std::monostate, int64_t, double, std::string>;
+using sql::SqlValue;
 
 // The Error for a failed SQLite call on `db` with result code `rc`.
 // Constraint violations become kBadRequest (the input broke a rule of the

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 
+#include "model/time.h"
+#include "sql/filter_compiler.h"
 #include "store/sqlite/entity_codec.h"
+#include "store/sqlite/sqlite_dialect.h"
 
 namespace fundament::store::sqlite {
 namespace {
@@ -87,8 +90,6 @@ Status AddOrder(const odata::OrderKey& key, ReadQuery& query) {
 }  // namespace
 
 Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const SqlDialect& dialect) {
-  if (request.filter != nullptr)
-    return Error{ErrorCode::kNotImplemented, "$filter is not supported yet", "$filter"};
   const TableMap& table = TableOf(request.kind);
   ReadQuery query{SelectBuilder(dialect, fmt::format("{} AS {}", table.table, kAlias)), &table, {}, {}};
   SelectBuilder& builder = query.builder;
@@ -108,6 +109,11 @@ Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const SqlDialect& d
   }
   if (request.id) builder.AddWhere(fmt::format("{}.id = {}", kAlias, builder.Bind(*request.id)));
   if (request.related) FUNDAMENT_RETURN_IF_ERROR(AddRelation(request, *request.related, query));
+  if (request.filter != nullptr) {
+    sql::FilterScope scope{request.kind, kAlias, model::Now()};
+    FUNDAMENT_ASSIGN_OR_RETURN(std::string condition, sql::CompileFilter(*request.filter, scope, builder));
+    builder.AddWhere(std::move(condition));
+  }
   for (const odata::OrderKey& key : request.orderby) FUNDAMENT_RETURN_IF_ERROR(AddOrder(key, query));
   builder.AddOrderBy(fmt::format("{}.id", kAlias), false);
   builder.SetLimit(request.limit, request.skip);
@@ -115,7 +121,7 @@ Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const SqlDialect& d
 }
 
 Result<ReadResult> RunRead(Connection& connection, const ReadRequest& request) {
-  FUNDAMENT_ASSIGN_OR_RETURN(ReadQuery query, BuildReadQuery(request, SqliteSql()));
+  FUNDAMENT_ASSIGN_OR_RETURN(ReadQuery query, BuildReadQuery(request, SqliteSql(connection.spatialite())));
   ReadResult result;
   if (request.limit != 0) {
     FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection.Prepare(query.builder.SelectSql()));

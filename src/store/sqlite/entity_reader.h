@@ -9,10 +9,13 @@
 #include "common/result.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
-#include "store/sqlite/select_builder.h"
+#include "sql/select_builder.h"
 #include "store/store.h"
 
 namespace fundament::store::sqlite {
+
+using sql::SelectBuilder;
+using sql::SqlDialect;
 
 // The SQL of one read and where each value sits in its rows.
 struct ReadQuery {
@@ -24,9 +27,9 @@ struct ReadQuery {
   std::vector<std::pair<const ReferenceColumn*, int>> references;
 };
 
-// Builds the query for `request`. kNotImplemented when it has a filter (not
-// compiled yet), kBadRequest for an order key or navigation that does not fit
-// the entity type.
+// Builds the query for `request`, its filter compiled into the WHERE clause.
+// kBadRequest for an order key or navigation that does not fit the entity
+// type and for filters the store cannot run (sql/filter_compiler.h).
 Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const SqlDialect& dialect);
 
 // Runs `request` on `connection` in whatever transaction it is in; callers

@@ -1,9 +1,5 @@
-// The SQLite schema: how every entity type, property and navigation of the
-// data model maps onto tables and columns, and the versioned migrations that
-// create them.
-//
-// Table and column names in SQL text come only from this mapping; nothing a
-// client sends is ever spliced into SQL.
+// The SQLite schema: the versioned migrations that create the tables of the
+// logical schema (sql/table_map.h) in SQLite.
 #pragma once
 
 #include <string_view>
@@ -11,73 +7,19 @@
 
 #include "common/result.h"
 #include "model/entity_type.h"
+#include "sql/table_map.h"
 #include "store/sqlite/connection.h"
 
 namespace fundament::store::sqlite {
 
-// How one property is kept in columns.
-enum class Storage {
-  kText,               // one TEXT column
-  kJson,               // one TEXT column holding JSON
-  kInstant,            // one INTEGER column, microseconds since the epoch
-  kInterval,           // two INTEGER columns (start, end); both NULL when absent
-  kInstantOrInterval,  // two INTEGER columns; end NULL for an instant
-  kGeoJson,            // TEXT GeoJSON + a geometry BLOB (+ a bounding box when the table has one)
-  kResult,             // result_type + result_number/result_string/result_json
-  kBox,                // min_x, min_y, max_x, max_y, read as a GeoJSON geometry (observedArea)
-};
-
-// Observation.result_type: which column holds the result.
-enum class ResultType : int {
-  kNull = 0,
-  kInteger = 1,  // result_number, an INTEGER
-  kDouble = 2,   // result_number, a REAL
-  kString = 3,   // result_string
-  kBool = 4,     // result_number, 0 or 1
-  kJson = 5,     // result_json: an object, an array, or an integer beyond int64
-};
-
-// The columns of one property.
-struct PropertyColumns {
-  const model::PropertyDef* property;
-  Storage storage;
-  std::string_view column;   // the (first) column
-  std::string_view column2;  // kInterval/kInstantOrInterval: the end column
-  bool has_bbox = false;     // kGeoJson: the table keeps min_x/min_y/max_x/max_y
-};
-
-// The foreign key column of one to-one navigation (Relation::kReference).
-struct ReferenceColumn {
-  const model::NavigationDef* navigation;
-  std::string_view column;
-};
-
-// One entity type's table.
-struct TableMap {
-  model::EntityKind kind;
-  std::string_view table;
-  std::vector<PropertyColumns> properties;  // model order
-  std::vector<ReferenceColumn> references;  // model order
-
-  const PropertyColumns* FindProperty(std::string_view name) const;
-  const ReferenceColumn* FindReference(std::string_view navigation_name) const;
-};
-
-// A many-to-many link table, seen from one side: `own_column` holds the id of
-// the entity the navigation starts from, `target_column` the target's.
-struct LinkTableSide {
-  std::string_view table;
-  std::string_view own_column;
-  std::string_view target_column;
-  bool ordered = false;  // has a `position` column keeping insertion order
-};
-
-// The table of an entity kind.
-const TableMap& TableOf(model::EntityKind kind);
-
-// The link table behind navigation `navigation_name` of `kind` (a
-// Relation::kLinkTable navigation), seen from `kind`'s side.
-const LinkTableSide* LinkTableOf(model::EntityKind kind, std::string_view navigation_name);
+using sql::LinkTableOf;
+using sql::LinkTableSide;
+using sql::PropertyColumns;
+using sql::ReferenceColumn;
+using sql::ResultType;
+using sql::Storage;
+using sql::TableMap;
+using sql::TableOf;
 
 // The newest schema version this program knows.
 int LatestSchemaVersion();

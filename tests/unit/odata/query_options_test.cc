@@ -2,6 +2,8 @@
 // how they are split and decoded, and every way they can be malformed.
 #include "odata/query_options.h"
 
+#include "odata/filter.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -350,12 +352,20 @@ TEST(QueryOptions, RejectsDataArrayWithExpand) {
   EXPECT_THAT(error.message, HasSubstr("$expand"));
 }
 
-TEST(QueryOptions, KeepsFilterText) {
+TEST(QueryOptions, ParsesFilterAndKeepsItsText) {
   QueryOptions options = MustParse(Thing(), "$filter=name%20eq%20'Gr%C3%B6%C3%9Fe'");
   EXPECT_EQ(options.filter_text,
             "name eq 'Gr\xc3\xb6\xc3\x9f"
             "e'");
-  EXPECT_EQ(options.filter, nullptr);
+  ASSERT_NE(options.filter, nullptr);
+  EXPECT_EQ(ToString(*options.filter), "(name eq 'Gr\xc3\xb6\xc3\x9f"
+                                       "e')");
+}
+
+TEST(QueryOptions, BadFilterIsBadRequestWithPosition) {
+  Error error = MustFail(Thing(), "$filter=name%20eq");
+  EXPECT_EQ(error.code, ErrorCode::kBadRequest);
+  EXPECT_THAT(error.message, HasSubstr("at position 8"));
 }
 
 TEST(QueryOptions, RejectsEmptyFilter) {

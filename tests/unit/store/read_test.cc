@@ -5,6 +5,7 @@
 
 #include "store/sqlite/connection.h"
 #include "store/sqlite/entity_reader.h"
+#include "store/sqlite/sqlite_dialect.h"
 #include "store_fixture.h"
 
 namespace fundament::store::testing {
@@ -235,16 +236,6 @@ TEST_F(StoreTest, ObservationsOrderByPhenomenonTimeStartAndResult) {
   EXPECT_THAT(Ids(request), ElementsAre(early, middle, late));
   request.orderby = {Key("result", true)};
   EXPECT_THAT(Ids(request), ElementsAre(late, middle, early));
-}
-
-TEST_F(StoreTest, FilterIsNotImplementedYet) {
-  ReadRequest request = Request(EntityKind::kThing);
-  static int placeholder;
-  request.filter = std::shared_ptr<const odata::FilterExpr>(
-      reinterpret_cast<const odata::FilterExpr*>(&placeholder), [](const odata::FilterExpr*) {});
-  auto result = store_->Read(request);
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error().code, ErrorCode::kNotImplemented);
 }
 
 // The query plan of the hot read path: one Datastream's Observations in

@@ -1,9 +1,13 @@
-#include "store/sqlite/select_builder.h"
+#include "sql/select_builder.h"
+#include "store/sqlite/sqlite_dialect.h"
 
 #include <gtest/gtest.h>
 
 namespace fundament::store::sqlite {
 namespace {
+
+using sql::SelectBuilder;
+using sql::SqlValue;
 
 TEST(SelectBuilder, PutsClausesInOrderWithNumberedParameters) {
   SelectBuilder b(SqliteSql(), "thing AS e");
@@ -56,6 +60,12 @@ TEST(SqliteDialect, QuotesEveryJsonMember) {
   auto path = SqliteSql().JsonPath({"a.b", "c d", "[0]"});
   ASSERT_TRUE(path.ok());
   EXPECT_EQ(std::get<std::string>(*path), R"($."a.b"."c d"."[0]")");
+}
+
+TEST(SqliteDialect, DigitsIndexArrays) {
+  auto path = SqliteSql().JsonPath({"levels", "0", "max"});
+  ASSERT_TRUE(path.ok());
+  EXPECT_EQ(std::get<std::string>(*path), R"($."levels"[0]."max")");
 }
 
 TEST(SqliteDialect, RejectsMembersItCannotQuote) {

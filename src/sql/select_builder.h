@@ -5,7 +5,7 @@
 // Every value goes in through Bind(), which returns the placeholder to write
 // into the clause; nothing else but names from the schema mapping and fixed
 // SQL fragments ever reaches the text. What differs between SQL dialects
-// (placeholders, JSON member extraction) sits behind SqlDialect.
+// sits behind SqlDialect (dialect.h).
 #pragma once
 
 #include <cstdint>
@@ -13,38 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.h"
-#include "store/sqlite/connection.h"
+#include "sql/dialect.h"
+#include "sql/sql_value.h"
 
-namespace fundament::store::sqlite {
-
-// The dialect-specific pieces of generated SQL.
-class SqlDialect {
- public:
-  virtual ~SqlDialect() = default;
-
-  // The text of parameter number `index` (1-based).
-  virtual std::string Placeholder(int index) const = 0;
-
-  // An expression reading the JSON member at the path held by parameter
-  // `path_placeholder` out of the JSON text expression `json`.
-  virtual std::string JsonExtract(std::string_view json, std::string_view path_placeholder) const = 0;
-
-  // The path value to bind for a member path (`properties/a/b` → a, b).
-  // kBadRequest for a member name the dialect cannot address.
-  virtual Result<SqlValue> JsonPath(const std::vector<std::string>& members) const = 0;
-};
-
-// SQLite: numbered `?N` parameters, json_extract() with `$."a"."b"` paths.
-class SqliteDialect final : public SqlDialect {
- public:
-  std::string Placeholder(int index) const override;
-  std::string JsonExtract(std::string_view json, std::string_view path_placeholder) const override;
-  Result<SqlValue> JsonPath(const std::vector<std::string>& members) const override;
-};
-
-// The dialect instance used by the SQLite store.
-const SqlDialect& SqliteSql();
+namespace fundament::sql {
 
 // A SELECT under construction.
 class SelectBuilder {
@@ -87,4 +59,4 @@ class SelectBuilder {
   std::vector<SqlValue> parameters_;
 };
 
-}  // namespace fundament::store::sqlite
+}  // namespace fundament::sql

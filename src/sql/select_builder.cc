@@ -1,38 +1,8 @@
-#include "store/sqlite/select_builder.h"
+#include "sql/select_builder.h"
 
 #include <fmt/format.h>
 
-namespace fundament::store::sqlite {
-
-std::string SqliteDialect::Placeholder(int index) const { return fmt::format("?{}", index); }
-
-std::string SqliteDialect::JsonExtract(std::string_view json, std::string_view path_placeholder) const {
-  return fmt::format("json_extract({}, {})", json, path_placeholder);
-}
-
-Result<SqlValue> SqliteDialect::JsonPath(const std::vector<std::string>& members) const {
-  // Each label is double-quoted so that dots, brackets and spaces are taken
-  // literally. SQLite's path syntax has no escape for a quote inside a
-  // quoted label, so such names cannot be addressed.
-  std::string path = "$";
-  for (const std::string& member : members) {
-    if (member.empty()) return BadRequest("an empty member name cannot be addressed");
-    for (char c : member) {
-      if (c == '"' || static_cast<unsigned char>(c) < 0x20) {
-        return BadRequest(fmt::format("member name \"{}\" cannot be addressed", member));
-      }
-    }
-    path += ".\"";
-    path += member;
-    path += '"';
-  }
-  return SqlValue(std::move(path));
-}
-
-const SqlDialect& SqliteSql() {
-  static const SqliteDialect dialect;
-  return dialect;
-}
+namespace fundament::sql {
 
 SelectBuilder::SelectBuilder(const SqlDialect& dialect, std::string from)
     : dialect_(&dialect), from_(std::move(from)) {}
@@ -94,4 +64,4 @@ std::string SelectBuilder::SelectSql() const {
 
 std::string SelectBuilder::CountSql() const { return "SELECT count(*)" + FromWhere(); }
 
-}  // namespace fundament::store::sqlite
+}  // namespace fundament::sql
