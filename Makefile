@@ -57,8 +57,9 @@ fuzz: deps $(FUZZ_DIR)/build.ninja
 # Every test: the release build, unit tests and API tests under sanitizers, fuzz smoke.
 test: build api-test fuzz-smoke
 
+# Benchmarks; bench/README.md says what each measures and how to read it.
 bench: build
-	@echo "bench: no benchmarks yet"
+	$(BUILD_DIR)/filter_bench --benchmark_min_time=0.2
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')
