@@ -327,7 +327,9 @@ class FilterParser {
       }
     }
     const size_t height = operand.height;
-    return Make(type, minus.position, height, UnaryNode{UnaryOp::kNegate, std::move(operand.expr)});
+    // A negated JSON value is a number (JSON has no durations).
+    const T result = type == T::kJson ? T::kDouble : type;
+    return Make(result, minus.position, height, UnaryNode{UnaryOp::kNegate, std::move(operand.expr)});
   }
 
   Result<Node> ParsePrimary() {

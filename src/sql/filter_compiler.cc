@@ -84,6 +84,38 @@ bool IsComparison(BinaryOp op) {
          op == BinaryOp::kLt || op == BinaryOp::kLe;
 }
 
+// The operands [begin, end) joined by `separator`, grouped as a balanced tree
+// of at most eight per group: SQL engines parse a flat chain as a tree as
+// deep as it is long, and limit that depth (SQLite to 1000).
+std::string Chain(const std::vector<std::string>& parts, size_t begin, size_t end, std::string_view separator) {
+  constexpr size_t kGroup = 8;
+  std::string out = "(";
+  if (end - begin <= kGroup) {
+    for (size_t i = begin; i < end; ++i) {
+      if (i > begin) out += separator;
+      out += parts[i];
+    }
+  } else {
+    const size_t step = (end - begin + kGroup - 1) / kGroup;
+    for (size_t i = begin; i < end; i += step) {
+      if (i > begin) out += separator;
+      out += Chain(parts, i, std::min(end, i + step), separator);
+    }
+  }
+  return out + ")";
+}
+
+// The deepest nesting of parentheses in generated SQL (which holds no
+// quoted parentheses).
+size_t NestingOf(std::string_view sql) {
+  size_t depth = 0, deepest = 0;
+  for (char c : sql) {
+    if (c == '(') deepest = std::max(deepest, ++depth);
+    if (c == ')' && depth > 0) --depth;
+  }
+  return deepest;
+}
+
 std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -106,7 +138,7 @@ class Compiler {
         FUNDAMENT_ASSIGN_OR_RETURN(std::string part, Condition(*operand));
         parts.push_back(std::move(part));
       }
-      return "(" + Join(parts, logical->op == LogicalOp::kAnd ? " AND " : " OR ") + ")";
+      return Chain(parts, 0, parts.size(), logical->op == LogicalOp::kAnd ? " AND " : " OR ");
     }
     if (const auto* unary = std::get_if<UnaryNode>(&expr.node); unary && unary->op == UnaryOp::kNot) {
       // Unknown counts as false before it is negated: `not (x gt 5)` holds for a null x.
@@ -861,6 +893,12 @@ Result<std::string> CompileFilter(const odata::FilterExpr& filter, const FilterS
                                   SelectBuilder& builder) {
   Compiler compiler(scope, builder);
   FUNDAMENT_ASSIGN_OR_RETURN(std::string condition, compiler.Condition(filter));
+  if (const size_t nesting = NestingOf(condition); nesting > kMaxSqlNesting) {
+    return BadRequest(fmt::format("$filter: the filter nests too deeply to run: its SQL has {} levels of "
+                                  "parentheses, the store allows {}; flatten nested function calls or arithmetic",
+                                  nesting, kMaxSqlNesting),
+                      "$filter");
+  }
   if (condition.size() > kMaxConditionBytes) {
     return BadRequest(fmt::format("$filter: the filter is too complex (its SQL would be {} bytes, at most {})",
                                   condition.size(), kMaxConditionBytes),

@@ -52,6 +52,12 @@ struct FilterScope {
 // Parser limits keep real filters far below it.
 inline constexpr size_t kMaxConditionBytes = 1 << 20;
 
+// The deepest nesting of parentheses the compiler writes. SQL parsers have
+// bounded stacks (SQLite's overflows at about 33 nested function calls), so
+// filters whose SQL would nest deeper give kBadRequest instead of a failed
+// statement. Real filters nest a handful of levels.
+inline constexpr size_t kMaxSqlNesting = 30;
+
 // Compiles `filter` (well typed, as ParseFilter returns it) into a SQL
 // condition over `scope.alias`, binding every literal through `builder`
 // (whose dialect spells it). Errors: kBadRequest for values the store cannot

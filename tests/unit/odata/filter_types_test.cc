@@ -82,9 +82,14 @@ TEST(FilterTypes, ArithmeticResultTypes) {
   EXPECT_EQ(LeftType(kObs, "date(resultTime) add duration'P1D' gt now()"), FilterType::kDateTime);
   EXPECT_EQ(LeftType(kObs, "parameters/t add duration'P1D' gt now()"), FilterType::kJson);
   EXPECT_EQ(LeftType(kObs, "result add null eq 1"), FilterType::kNull);
-  EXPECT_EQ(LeftType(kObs, "-result eq 1"), FilterType::kJson);
+  EXPECT_EQ(LeftType(kObs, "-result eq 1"), FilterType::kDouble);
   EXPECT_EQ(LeftType(kThing, "-length(name) eq 1"), FilterType::kInteger);
   EXPECT_EQ(LeftType(kObs, "-duration'P1D' eq duration'P1D'"), FilterType::kDuration);
+}
+
+TEST(FilterTypes, NegatedJsonIsANumberNotACondition) {
+  EXPECT_THAT(ErrorOf(kObs, "-result"), HasSubstr("at position 1: expected a Boolean expression, found a Double"));
+  EXPECT_THAT(ErrorOf(kObs, "--\n-result"), HasSubstr("expected a Boolean expression"));
 }
 
 TEST(FilterTypes, RejectsArithmeticOnOtherTypes) {

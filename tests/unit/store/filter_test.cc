@@ -564,6 +564,46 @@ TEST_F(Filter, CombinesWithRelatedRestriction) {
   EXPECT_THAT(Ids(request), ElementsAre(o1));
 }
 
+// ---- Size and depth: refused with 400, never a failed statement ----
+
+TEST_F(Filter, LongChainsRun) {
+  int64_t a = Thing("a", "x");
+  std::string chain = "id eq " + std::to_string(a);
+  for (int i = 0; i < 1500; ++i) chain += " or true eq false";
+  odata::FilterLimits limits;
+  limits.max_length = 1 << 20;
+  limits.max_nodes = 10000;
+  auto parsed = odata::ParseFilter(model::TypeOf(EntityKind::kThing), chain, limits);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ReadRequest request = Request(EntityKind::kThing);
+  request.filter = *parsed;
+  auto result = store_->Read(request);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->entities.size(), 1u);
+}
+
+TEST_F(Filter, DeepNestingIsBadRequest) {
+  Thing("a", "x");
+  for (std::string filter : {std::string(58, '-') + "id lt 0",
+                             [] {
+                               std::string f = "name";
+                               for (int i = 0; i < 40; ++i) f = "concat(" + f + ", 'x')";
+                               return f + " eq 'y'";
+                             }(),
+                             [] {
+                               std::string f = "id";
+                               for (int i = 0; i < 50; ++i) f += " add 1";
+                               return f + " gt 0";
+                             }()}) {
+    Error error = RunError(EntityKind::kThing, filter);
+    EXPECT_EQ(error.code, ErrorCode::kBadRequest) << filter;
+    EXPECT_THAT(error.message, HasSubstr("nests too deeply")) << filter;
+  }
+  // What real filters nest stays well inside.
+  EXPECT_THAT(Things("tolower(trim(substring(concat(concat(name, 'x'), description), 0, 5))) eq 'axx'"),
+              ElementsAre(1));
+}
+
 // ---- Index use ----
 
 class FilterPlan : public Filter {
