@@ -279,14 +279,22 @@ class FilterParser {
       if (r == T::kNull) return T::kNull;
       return OperandError(right, "a number");
     }
+    // A JSON value next to a time is read as an instant (JSON has strings
+    // and numbers, no durations): JSON ± Duration is an instant, JSON −
+    // instant and instant − JSON are durations.
     if (l == T::kJson) {
       if (IsNumeric(r) || r == T::kJson) return T::kDouble;
-      if (IsInstantLike(r) || r == T::kDuration) return T::kJson;
+      if (r == T::kDuration) return T::kDateTime;
+      if (IsInstantLike(r) && !add) return T::kDuration;
       if (r == T::kNull) return T::kNull;
-      return OperandError(right, kAnyOperand);
+      return OperandError(right, add ? "a number or Duration" : "a number, DateTime or Duration");
     }
     if (r == T::kNull) return T::kNull;
-    if (r == T::kJson) return T::kJson;
+    if (r == T::kJson) {
+      if (IsInstantLike(l) && !add) return T::kDuration;
+      if (l == T::kDuration && add) return T::kDateTime;
+      return OperandError(right, IsInstantLike(l) ? "a Duration" : "a Duration or DateTime");
+    }
     if (IsInstantLike(l)) {
       if (r == T::kDuration) return T::kDateTime;
       if (!add && IsInstantLike(r)) return T::kDuration;

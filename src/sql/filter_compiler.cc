@@ -639,19 +639,9 @@ class Compiler {
     FUNDAMENT_ASSIGN_OR_RETURN(Value left, ValueOf(*node.left));
     FUNDAMENT_ASSIGN_OR_RETURN(Value right, ValueOf(*node.right));
     if (expr.type == T::kNull || left.type == T::kNull || right.type == T::kNull) return Null();
-    T type = expr.type;
-    if (type == T::kJson) {
-      // Run-time typed times: a JSON value next to a duration is an instant;
-      // an instant minus a JSON value (read as an instant) is a duration.
-      const T other = left.type == T::kJson ? right.type : left.type;
-      if (other == T::kDuration) {
-        type = T::kDateTime;
-      } else if (node.op == BinaryOp::kSub && (other == T::kDateTime || other == T::kDate)) {
-        type = T::kDuration;
-      } else {
-        return Null();
-      }
-    }
+    // The parser has typed every arithmetic node: a JSON operand next to a
+    // time is read as an instant (Micros below).
+    const T type = expr.type;
     Value value;
     value.type = type;
     if (type == T::kInteger || type == T::kDouble) {

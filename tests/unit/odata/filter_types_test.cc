@@ -80,11 +80,21 @@ TEST(FilterTypes, ArithmeticResultTypes) {
   EXPECT_EQ(LeftType(kObs, "now() sub resultTime gt duration'PT1H'"), FilterType::kDuration);
   EXPECT_EQ(LeftType(kObs, "duration'P1D' add duration'PT1H' eq duration'P1DT1H'"), FilterType::kDuration);
   EXPECT_EQ(LeftType(kObs, "date(resultTime) add duration'P1D' gt now()"), FilterType::kDateTime);
-  EXPECT_EQ(LeftType(kObs, "parameters/t add duration'P1D' gt now()"), FilterType::kJson);
+  EXPECT_EQ(LeftType(kObs, "parameters/t add duration'P1D' gt now()"), FilterType::kDateTime);
+  EXPECT_EQ(LeftType(kObs, "duration'P1D' add parameters/t gt now()"), FilterType::kDateTime);
+  EXPECT_EQ(LeftType(kObs, "parameters/t sub resultTime gt duration'P1D'"), FilterType::kDuration);
+  EXPECT_EQ(LeftType(kObs, "resultTime sub parameters/t gt duration'P1D'"), FilterType::kDuration);
   EXPECT_EQ(LeftType(kObs, "result add null eq 1"), FilterType::kNull);
   EXPECT_EQ(LeftType(kObs, "-result eq 1"), FilterType::kDouble);
   EXPECT_EQ(LeftType(kThing, "-length(name) eq 1"), FilterType::kInteger);
   EXPECT_EQ(LeftType(kObs, "-duration'P1D' eq duration'P1D'"), FilterType::kDuration);
+}
+
+TEST(FilterTypes, TimeArithmeticWithJsonIsTypedNotACondition) {
+  EXPECT_THAT(ErrorOf(kObs, "resultTime sub result"), HasSubstr("expected a Boolean expression, found a Duration"));
+  EXPECT_THAT(ErrorOf(kObs, "resultTime add result eq now()"), HasSubstr("expected a Duration, found a Json"));
+  EXPECT_THAT(ErrorOf(kObs, "duration'P1D' sub result eq now()"), HasSubstr("expected a Duration or DateTime"));
+  EXPECT_THAT(ErrorOf(kObs, "result add now() eq now()"), HasSubstr("expected a number or Duration"));
 }
 
 TEST(FilterTypes, NegatedJsonIsANumberNotACondition) {
