@@ -22,16 +22,18 @@ using model::EntityKind;
 // (Location → HistoricalLocations, ObservedProperty → MultiDatastreams) are
 // triggers. Observation results keep their JSON type: result_number has no
 // declared type, so SQLite stores integers as INTEGER and doubles as REAL.
+// Ids are AUTOINCREMENT so that an id is never given out twice: a selfLink
+// of a deleted entity must answer 404, not name a new entity.
 constexpr std::string_view kMigration1 = R"sql(
 CREATE TABLE thing (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   description TEXT NOT NULL,
   properties TEXT
 );
 
 CREATE TABLE feature_of_interest (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   description TEXT NOT NULL,
   encoding_type TEXT NOT NULL,
@@ -42,7 +44,7 @@ CREATE TABLE feature_of_interest (
 );
 
 CREATE TABLE location (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   description TEXT NOT NULL,
   encoding_type TEXT NOT NULL,
@@ -61,7 +63,7 @@ CREATE TABLE thing_location (
 CREATE INDEX thing_location_location ON thing_location(location_id, thing_id);
 
 CREATE TABLE historical_location (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   thing_id INTEGER NOT NULL REFERENCES thing(id) ON DELETE CASCADE,
   time INTEGER NOT NULL
 );
@@ -83,7 +85,7 @@ CREATE TRIGGER location_deletes_historical_locations BEFORE DELETE ON location B
 END;
 
 CREATE TABLE sensor (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   description TEXT NOT NULL,
   encoding_type TEXT NOT NULL,
@@ -92,7 +94,7 @@ CREATE TABLE sensor (
 );
 
 CREATE TABLE observed_property (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   definition TEXT NOT NULL,
   description TEXT NOT NULL,
@@ -100,7 +102,7 @@ CREATE TABLE observed_property (
 );
 
 CREATE TABLE datastream (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   description TEXT NOT NULL,
   unit TEXT NOT NULL,
@@ -118,7 +120,7 @@ CREATE INDEX datastream_sensor ON datastream(sensor_id);
 CREATE INDEX datastream_observed_property ON datastream(observed_property_id);
 
 CREATE TABLE multi_datastream (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   description TEXT NOT NULL,
   unit_of_measurements TEXT NOT NULL,
@@ -151,7 +153,7 @@ CREATE TRIGGER observed_property_deletes_multi_datastreams BEFORE DELETE ON obse
 END;
 
 CREATE TABLE observation (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   datastream_id INTEGER REFERENCES datastream(id) ON DELETE CASCADE,
   multi_datastream_id INTEGER REFERENCES multi_datastream(id) ON DELETE CASCADE,
   feature_id INTEGER REFERENCES feature_of_interest(id) ON DELETE CASCADE,

@@ -331,5 +331,17 @@ TEST_F(GeneratedFeature, IsForgottenWhenTheFeatureIsDeleted) {
   EXPECT_EQ(Generated(), std::nullopt);
 }
 
+TEST_F(Transaction, IdsOfDeletedEntitiesAreNeverReused) {
+  Graph g = MakeGraph();
+  int64_t observation = MakeObservation(g.datastream, 0, "2025-01-01T00:00:00Z");
+  ASSERT_TRUE(Delete(EntityKind::kThing, g.thing).ok());
+  Graph again = MakeGraph();
+  EXPECT_GT(again.thing, g.thing);
+  EXPECT_GT(again.datastream, g.datastream);
+  EXPECT_GT(MakeObservation(again.datastream, 0, "2025-01-01T00:00:00Z"), observation);
+  Reopen();
+  EXPECT_GT(Insert(EntityKind::kThing, R"({"name":"t","description":"d"})"), again.thing);
+}
+
 }  // namespace
 }  // namespace fundament::store::testing
