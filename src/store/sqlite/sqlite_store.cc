@@ -4,9 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <exception>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "store/sqlite/connection.h"
@@ -34,9 +37,16 @@ class SqliteStore final : public Store {
               std::vector<std::unique_ptr<Connection>> readers)
       : options_(std::move(options)), writer_(std::move(writer)), readers_(std::move(readers)) {
     for (auto& reader : readers_) free_readers_.push_back(reader.get());
+    writer_thread_ = std::thread([this] { RunWriter(); });
   }
 
   ~SqliteStore() override {
+    {
+      std::lock_guard lock(queue_mutex_);
+      closing_ = true;
+    }
+    work_queued_.notify_one();
+    writer_thread_.join();
     // Callers have finished with the store; closing the readers first lets
     // the checkpoint copy the whole WAL back and truncate it.
     readers_.clear();
@@ -69,37 +79,22 @@ class SqliteStore final : public Store {
     return result;
   }
 
+  // Group commit. Callers queue their work and wait; the writer thread takes
+  // everything queued, runs each piece in a savepoint of one transaction,
+  // commits once and only then answers them all. A piece that fails is rolled
+  // back to its savepoint and fails alone. Under load the queue fills while
+  // the previous group commits, so groups grow with concurrency and never
+  // wait for a timer; a lone write commits at once.
   Status Write(const std::function<Status(WriteTransaction&)>& work) override {
-    // Held until the events are published, so that they go out in commit order.
-    std::lock_guard lock(write_mutex_);
-    // IMMEDIATE takes the write lock now rather than at the first write, so a
-    // second process writing the same file fails here (after busy_timeout),
-    // not half-way through the work.
-    FUNDAMENT_RETURN_IF_ERROR(writer_->Execute("BEGIN IMMEDIATE"));
-    std::vector<events::ChangeEvent> events;
-    {
-      sqlite::SqliteWriteTransaction transaction(*writer_);
-      Status status;
-      try {
-        status = work(transaction);
-      } catch (const std::exception& e) {
-        status = Internal(fmt::format("write failed: {}", e.what()));
-      } catch (...) {
-        status = Internal("write failed: unknown exception");
-      }
-      if (!status.ok()) {
-        RollbackQuietly(*writer_);
-        return status;
-      }
-      events = transaction.events();
-    }
-    Status commit = writer_->Execute("COMMIT");
-    if (!commit.ok()) {
-      RollbackQuietly(*writer_);
-      return commit;
-    }
-    changes_.Publish(events);
-    return Status::Ok();
+    if (std::this_thread::get_id() == writer_thread_.get_id())
+      return Internal("store: Write() called from inside a write; use the transaction given to the work");
+    PendingWrite pending{&work, Status::Ok(), false};
+    std::unique_lock lock(queue_mutex_);
+    if (closing_) return Error{ErrorCode::kUnavailable, "the store is closing", {}};
+    queue_.push_back(&pending);
+    work_queued_.notify_one();
+    work_done_.wait(lock, [&] { return pending.done; });
+    return pending.result;
   }
 
   events::ChangeFeed& Changes() override { return changes_; }
@@ -115,6 +110,81 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // One caller's work waiting in the queue; lives on the caller's stack
+  // until `done`.
+  struct PendingWrite {
+    const std::function<Status(WriteTransaction&)>* work;
+    Status result;
+    bool done;
+  };
+
+  void RunWriter() {
+    std::vector<PendingWrite*> group;
+    for (;;) {
+      {
+        std::unique_lock lock(queue_mutex_);
+        work_queued_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // closing, and everything queued is answered
+        const size_t take = std::min(queue_.size(), options_.max_group_writes);
+        group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      }
+      CommitGroup(group);
+      {
+        std::lock_guard lock(queue_mutex_);
+        for (PendingWrite* pending : group) pending->done = true;
+      }
+      work_done_.notify_all();
+    }
+  }
+
+  // Runs `group` in one transaction and sets each result. Publishes the
+  // change events of the pieces that committed, in queue order.
+  void CommitGroup(const std::vector<PendingWrite*>& group) {
+    // IMMEDIATE takes the write lock now rather than at the first write, so a
+    // second process writing the same file fails here (after busy_timeout),
+    // not half-way through the work.
+    Status begin = writer_->Execute("BEGIN IMMEDIATE");
+    if (!begin.ok()) {
+      for (PendingWrite* pending : group) pending->result = begin;
+      return;
+    }
+    std::vector<events::ChangeEvent> events;
+    for (PendingWrite* pending : group) {
+      Status savepoint = writer_->Execute("SAVEPOINT work");
+      if (!savepoint.ok()) {
+        pending->result = savepoint;
+        continue;
+      }
+      sqlite::SqliteWriteTransaction transaction(*writer_);
+      Status status;
+      try {
+        status = (*pending->work)(transaction);
+      } catch (const std::exception& e) {
+        status = Internal(fmt::format("write failed: {}", e.what()));
+      } catch (...) {
+        status = Internal("write failed: unknown exception");
+      }
+      if (status.ok()) status = writer_->Execute("RELEASE work");
+      if (!status.ok()) {
+        Status undo = writer_->Execute("ROLLBACK TO work; RELEASE work");
+        if (!undo.ok()) spdlog::error("store: rollback to savepoint failed: {}", undo.error().message);
+        pending->result = status;
+        continue;
+      }
+      pending->result = Status::Ok();
+      events.insert(events.end(), transaction.events().begin(), transaction.events().end());
+    }
+    Status commit = writer_->Execute("COMMIT");
+    if (!commit.ok()) {
+      RollbackQuietly(*writer_);
+      for (PendingWrite* pending : group)
+        if (pending->result.ok()) pending->result = commit;
+      return;
+    }
+    changes_.Publish(events);
+  }
+
   // A reader connection taken from the pool for one read; waits for a free
   // one (up to `timeout` when given), and gives it back on destruction.
   class ReaderLease {
@@ -149,8 +219,13 @@ class SqliteStore final : public Store {
   };
 
   SqliteOptions options_;
-  std::mutex write_mutex_;
   std::unique_ptr<Connection> writer_;
+  std::mutex queue_mutex_;
+  std::condition_variable work_queued_;
+  std::condition_variable work_done_;
+  std::deque<PendingWrite*> queue_;  // guarded by queue_mutex_
+  bool closing_ = false;             // guarded by queue_mutex_
+  std::thread writer_thread_;
   std::mutex readers_mutex_;
   std::condition_variable reader_freed_;
   std::vector<std::unique_ptr<Connection>> readers_;

@@ -1,7 +1,9 @@
 // The embedded store: SQLite in WAL mode with SpatiaLite for geometry.
 //
-// One writer connection (writes are serialised), a pool of reader connections
-// (reads see the last committed snapshot and never block the writer). The
+// One writer connection on a writer thread that gathers concurrent writes into
+// group commits (many writes, one transaction; each write answered only after
+// the commit), a pool of reader connections (reads see the last committed
+// snapshot and never block the writer). The
 // schema is created and migrated on open (versioned migrations, recorded in
 // table `schema_migrations`).
 #pragma once
@@ -22,6 +24,8 @@ struct SqliteOptions {
   // crash of the process (which synchronous=NORMAL in WAL mode guarantees).
   bool sync_full = false;
   int busy_timeout_ms = 5000;
+  // The most writes one group commit takes from the queue.
+  size_t max_group_writes = 512;
 };
 
 // Opens (creating if needed) and migrates the database at options.path.
