@@ -69,7 +69,12 @@ std::optional<HttpResponse> CorsPolicy::Preflight(const HttpRequest& request) co
 
 void CorsPolicy::AddHeaders(const HttpRequest& request, HttpResponse& response) const {
   std::string_view origin = request.Header("origin");
-  if (!Allows(origin)) return;
+  if (!Allows(origin)) {
+    // With a list of origins this answer (without CORS headers) holds only for
+    // this Origin; a cache must not give it to an allowed one.
+    if (!any_origin_ && !origins_.empty()) response.headers.emplace_back("Vary", "Origin");
+    return;
+  }
   AddOriginHeaders(origin, response);
   response.headers.emplace_back("Access-Control-Expose-Headers", "Location");
 }

@@ -27,7 +27,9 @@ class CorsPolicy {
   // other request, which then goes to the handler as usual.
   std::optional<HttpResponse> Preflight(const HttpRequest& request) const;
 
-  // Adds the CORS response headers when the request comes from an allowed origin.
+  // Adds the CORS response headers when the request comes from an allowed
+  // origin; with a list of origins (not "*") every response gets
+  // `Vary: Origin`, since its CORS headers depend on the Origin header.
   void AddHeaders(const HttpRequest& request, HttpResponse& response) const;
 
  private:

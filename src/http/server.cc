@@ -292,6 +292,14 @@ void Session::OnReadError(beast::error_code ec) {
   } else {
     response = ErrorResponse(BadRequest("malformed HTTP request: " + ec.message()));
   }
+  // A page on another origin can read the error only with CORS headers, which
+  // need the Origin header: parsed when the body is too large or malformed,
+  // though not when the header section itself is too large.
+  HttpRequest origin_only;
+  origin_only.method = method_;
+  if (std::string_view origin = partial[bhttp::field::origin]; !origin.empty())
+    origin_only.headers.emplace_back("origin", std::string(origin));
+  server_.cors().AddHeaders(origin_only, response);
   Write(std::move(response), /*keep_alive=*/false);
 }
 
@@ -409,14 +417,20 @@ void Session::LogAccess() {
 }
 
 HttpResponse ServerCore::CallHandler(const HttpRequest& request) {
+  auto log_failure = [&](std::string_view what) {
+    LogEvent(spdlog::level::err, "handler failed",
+             LogFields()
+                 .Add("request_id", request.request_id)
+                 .Add("method", request.method)
+                 .Add("path", request.Path())
+                 .Add("error", what));
+  };
   try {
     return handler_(request);
   } catch (const std::exception& e) {
-    LogEvent(spdlog::level::err, "handler failed",
-             LogFields().Add("request_id", request.request_id).Add("error", e.what()));
+    log_failure(e.what());
   } catch (...) {
-    LogEvent(spdlog::level::err, "handler failed",
-             LogFields().Add("request_id", request.request_id).Add("error", "exception of unknown type"));
+    log_failure("exception of unknown type");
   }
   return ErrorResponse(Internal("internal error while answering the request"));
 }

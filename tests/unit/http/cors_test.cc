@@ -79,12 +79,29 @@ TEST(CorsPolicy, AddsOriginAndExposesLocation) {
   EXPECT_EQ(HeaderOf(response, "Access-Control-Expose-Headers"), "Location");
 }
 
-TEST(CorsPolicy, AddsNothingWithoutOriginOrForOtherOrigin) {
+// With a list of origins the answer depends on the Origin header, so every
+// answer says so: a shared cache must not hand an answer fetched without
+// Origin (or for another origin) to the dashboard, which would then be
+// refused by its browser (Fetch standard, "CORS protocol and HTTP caches").
+TEST(CorsPolicy, AddsOnlyVaryWithoutOriginOrForOtherOrigin) {
   CorsPolicy cors({"https://dash.example.org"});
-  HttpResponse response;
-  cors.AddHeaders(Request("GET", {}), response);
-  cors.AddHeaders(Request("GET", {{"origin", "https://evil.example"}}), response);
-  EXPECT_TRUE(response.headers.empty());
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  HttpResponse without_origin;
+  cors.AddHeaders(Request("GET", {}), without_origin);
+  EXPECT_EQ(without_origin.headers, (Headers{{"Vary", "Origin"}}));
+  HttpResponse other_origin;
+  cors.AddHeaders(Request("GET", {{"origin", "https://evil.example"}}), other_origin);
+  EXPECT_EQ(other_origin.headers, (Headers{{"Vary", "Origin"}}));
+}
+
+TEST(CorsPolicy, WildcardNeedsNoVary) {
+  CorsPolicy cors({"*"});
+  HttpResponse same_origin;
+  cors.AddHeaders(Request("GET", {}), same_origin);
+  EXPECT_TRUE(same_origin.headers.empty());
+  HttpResponse cross_origin;
+  cors.AddHeaders(Request("GET", {{"origin", "https://a.example"}}), cross_origin);
+  EXPECT_EQ(HeaderOf(cross_origin, "Vary"), "<absent>");
 }
 
 TEST(CorsPolicy, EmptyListDisablesCors) {

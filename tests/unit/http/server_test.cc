@@ -259,6 +259,36 @@ TEST_F(HttpServerTest, BodyOverLimitGets413AndClose) {
   EXPECT_TRUE(client.ServerClosed());
 }
 
+// A dashboard on another origin must be able to read why its upload failed;
+// without CORS headers its browser hides the 413 behind a network error.
+TEST_F(HttpServerTest, BodyOverLimitAnswerCarriesCorsHeaders) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  options.cors_allowed_origins = {"https://dash.example.org"};
+  TestServer server(options);
+  Client client(server.port());
+  client.Send(
+      "POST /x HTTP/1.1\r\nHost: x\r\nOrigin: https://dash.example.org\r\nContent-Length: 5000\r\n\r\n" +
+      std::string(5000, 'a'));
+  Response response = client.Read();
+  EXPECT_EQ(response.result_int(), 413);
+  EXPECT_EQ(Field(response, "Access-Control-Allow-Origin"), "https://dash.example.org");
+  EXPECT_EQ(JsonBody(response).at("code").as_int64(), 413);
+}
+
+TEST_F(HttpServerTest, MalformedBodyAnswerCarriesCorsHeaders) {
+  HttpServerOptions options;
+  options.cors_allowed_origins = {"*"};
+  TestServer server(options);
+  Client client(server.port());
+  client.Send(
+      "POST /x HTTP/1.1\r\nHost: x\r\nOrigin: https://dash.example.org\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "zz\r\n");
+  Response response = client.Read();
+  EXPECT_EQ(response.result_int(), 400);
+  EXPECT_EQ(Field(response, "Access-Control-Allow-Origin"), "*");
+}
+
 TEST_F(HttpServerTest, BodyAtLimitIsAccepted) {
   HttpServerOptions options;
   options.max_body_bytes = 1024;
