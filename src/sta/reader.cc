@@ -1,11 +1,13 @@
 #include "sta/reader.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <boost/json.hpp>
 
 #include "common/json_writer.h"
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace fundament::sta {
 
@@ -38,6 +40,78 @@ std::string QueryWithout(std::string_view raw_query, std::initializer_list<std::
     pos = amp + 1;
   }
   return out;
+}
+
+// Percent-encodes one query option value so that the query parser decodes it
+// back unchanged: '%', '&', '+' (a space to the parser), '#', spaces and
+// everything outside printable ASCII are escaped; the OData punctuation stays
+// readable.
+std::string EncodeQueryValue(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  static constexpr std::string_view kPlain = "-._~$()';,/=:@!*";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || kPlain.find(c) != std::string_view::npos) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xF]);
+    }
+  }
+  return out;
+}
+
+std::string ExpandText(const std::vector<odata::ExpandItem>& items);
+
+// The options of one level as `name=value` pieces in OData syntax (values not
+// yet encoded), so that a nextLink can repeat them. $top and $skip only when
+// `with_paging`: a nextLink sets its own.
+std::vector<std::string> OptionPieces(const odata::QueryOptions& options, bool with_paging) {
+  std::vector<std::string> pieces;
+  if (!options.filter_text.empty()) pieces.push_back("$filter=" + options.filter_text);
+  if (!options.select.empty()) pieces.push_back(fmt::format("$select={}", fmt::join(options.select, ",")));
+  if (!options.orderby.empty()) {
+    std::vector<std::string> keys;
+    for (const odata::OrderKey& key : options.orderby) {
+      std::string text = key.property;
+      for (const std::string& member : key.member_path) text += "/" + member;
+      if (key.descending) text += " desc";
+      keys.push_back(std::move(text));
+    }
+    pieces.push_back(fmt::format("$orderby={}", fmt::join(keys, ",")));
+  }
+  if (!options.expand.empty()) pieces.push_back("$expand=" + ExpandText(options.expand));
+  if (options.count) pieces.emplace_back("$count=true");
+  if (with_paging && options.top) pieces.push_back(fmt::format("$top={}", *options.top));
+  if (with_paging && options.skip != 0) pieces.push_back(fmt::format("$skip={}", options.skip));
+  return pieces;
+}
+
+// `$expand` items written back as `Nav($opt=…;$opt=…),Nav2`.
+std::string ExpandText(const std::vector<odata::ExpandItem>& items) {
+  std::vector<std::string> texts;
+  for (const odata::ExpandItem& item : items) {
+    std::string text(item.navigation->name);
+    std::vector<std::string> nested = OptionPieces(item.options, /*with_paging=*/true);
+    if (!nested.empty()) text += fmt::format("({})", fmt::join(nested, ";"));
+    texts.push_back(std::move(text));
+  }
+  return fmt::format("{}", fmt::join(texts, ","));
+}
+
+// The query of the nextLink of an expanded collection: the options it was
+// expanded with (its order and filter above all, or the next page would not
+// continue this one), then the next page.
+std::string ExpandedNextQuery(const odata::QueryOptions& options, int64_t page) {
+  std::string query;
+  for (const std::string& piece : OptionPieces(options, /*with_paging=*/false)) {
+    size_t equals = piece.find('=');
+    query += piece.substr(0, equals + 1) + EncodeQueryValue(std::string_view(piece).substr(equals + 1)) + "&";
+  }
+  return query + fmt::format("$top={}&$skip={}", page, options.skip + page);
 }
 
 }  // namespace
@@ -88,9 +162,15 @@ Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::Q
       return response;
     }
     if (path.value) {
+      // OData serves the raw value of a non-binary primitive as text/plain;
+      // only JSON objects and arrays (properties, a MultiDatastream result)
+      // stay JSON, having no other raw form.
       if (value->is_string()) {
         response.content_type = "text/plain; charset=utf-8";
         response.body = std::string(value->as_string());
+      } else if (value->is_number() || value->is_bool()) {
+        response.content_type = "text/plain; charset=utf-8";
+        response.body = ToJson(*value);
       } else {
         response.body = ToJson(*value);
       }
@@ -263,7 +343,7 @@ Status Reader::Expand(const model::EntityTypeDef& type, const store::Entity& ent
     if (result.count) out[fmt::format("{}@iot.count", nav.name)] = *result.count;
     if (more) {
       out[fmt::format("{}@iot.nextLink", nav.name)] =
-          fmt::format("{}?$top={}&$skip={}", links_.Navigation(type.kind, entity.id, nav.name), page, sub.skip + page);
+          fmt::format("{}?{}", links_.Navigation(type.kind, entity.id, nav.name), ExpandedNextQuery(sub, page));
     }
     out[nav.name] = std::move(children);
   }

@@ -73,6 +73,19 @@ HttpResponse ServiceRoot(const Links& links, const ServiceOptions& options) {
   return response;
 }
 
+// The methods `resource` answers, for the Allow header that a 405 must carry
+// (RFC 9110 §15.5.6).
+std::string AllowedMethods(std::string_view resource) {
+  if (resource == "$batch" || resource == "CreateObservations") return "POST";
+  if (resource.empty()) return "GET, HEAD";
+  Result<std::string> decoded = odata::PercentDecode(resource);
+  if (!decoded.ok()) return "GET, HEAD";
+  Result<odata::ResourcePath> path = odata::ParseResourcePath(*decoded);
+  if (!path.ok() || path->property != nullptr || path->ref) return "GET, HEAD";
+  if (path->is_collection()) return "GET, HEAD, POST";
+  return "GET, HEAD, PATCH, PUT, DELETE";
+}
+
 }  // namespace
 
 Service::Service(store::Store& store, ServiceOptions options) : store_(store), options_(std::move(options)) {}
@@ -89,10 +102,19 @@ HttpResponse Service::Handle(const HttpRequest& request) {
     RequestContext context(request, options_);
     Result<HttpResponse> response = Dispatch(context, request.method, context.resource(), request.Query(),
                                              request.body, request.Header("content-type"));
-    if (!response.ok()) return ErrorResponse(response.error());
+    if (!response.ok()) {
+      HttpResponse answer = ErrorResponse(response.error());
+      if (response.error().code == ErrorCode::kMethodNotAllowed)
+        answer.headers.emplace_back("Allow", AllowedMethods(context.resource()));
+      return answer;
+    }
     return std::move(response).value();
   } catch (const std::exception& e) {
-    spdlog::error("request {} {} failed: {}", request.method, request.target, e.what());
+    if (options_.report_internal_error) {
+      options_.report_internal_error(request, e.what());
+    } else {
+      spdlog::error("request {} ({} {}) failed: {}", request.request_id, request.method, request.target, e.what());
+    }
     return ErrorResponse(Internal("internal error while answering the request"));
   }
 }

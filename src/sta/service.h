@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/http_message.h"
 #include "odata/query_options.h"
@@ -33,6 +35,10 @@ struct ServiceOptions {
   odata::QueryLimits query_limits;
   // MQTT endpoints to announce in serverSettings (empty: none).
   std::vector<std::string> mqtt_endpoints;
+  // Told about a request that failed unexpectedly (it is answered with 500),
+  // so that the operator's log has the request id beside the cause. Empty: a
+  // plain error line that carries both.
+  std::function<void(const HttpRequest& request, std::string_view what)> report_internal_error;
 };
 
 class Service {

@@ -20,6 +20,12 @@ std::string Where(const EntityInput& input) {
   return input.field_path.empty() ? std::string(input.type->name) : input.field_path;
 }
 
+// The body member `member` of `input` as error bodies name it: a path from the
+// top of the request body ("Datastreams[0].Sensor", or "Sensor" at the top).
+std::string FieldOf(const std::string& field_path, std::string_view member) {
+  return field_path.empty() ? std::string(member) : fmt::format("{}.{}", field_path, member);
+}
+
 bool HasReference(const store::References& references, std::string_view name) {
   for (const auto& [nav, id] : references)
     if (nav->name == name) return true;
@@ -105,7 +111,17 @@ Result<int64_t> Writer::Insert(const EntityInput& input, const store::References
   store::References references = implicit;
   for (const auto& related : input.related) {
     if (related.navigation->relation != Relation::kReference) continue;
-    FUNDAMENT_ASSIGN_OR_RETURN(int64_t target, CreateOrLink(related.entities.front(), {}));
+    const EntityInput& target_input = related.entities.front();
+    // The request path or the enclosing entity already says what this link
+    // is (`POST Datastreams(1)/Observations`); a body naming another entity
+    // contradicts the request rather than overriding it.
+    if (std::optional<int64_t> implied = ReferenceOf(implicit, related.navigation->name)) {
+      if (target_input.is_link() && *target_input.existing_id == *implied) continue;
+      return BadRequest(fmt::format("{}: contradicts the {} {} this {} is created under", Where(target_input),
+                                    related.navigation->name, *implied, type.name),
+                        Where(target_input));
+    }
+    FUNDAMENT_ASSIGN_OR_RETURN(int64_t target, CreateOrLink(target_input, {}));
     SetReference(references, related.navigation, target);
   }
 
@@ -116,7 +132,7 @@ Result<int64_t> Writer::Insert(const EntityInput& input, const store::References
       FUNDAMENT_RETURN_IF_ERROR(CheckGeoEncoding(input));
       break;
     case EntityKind::kObservation:
-      FUNDAMENT_RETURN_IF_ERROR(CheckObservation(properties, references));
+      FUNDAMENT_RETURN_IF_ERROR(CheckObservation(properties, references, input.field_path));
       break;
     case EntityKind::kMultiDatastream: {
       const RelatedInput* observed = input.FindRelated("ObservedProperties");
@@ -127,18 +143,18 @@ Result<int64_t> Writer::Insert(const EntityInput& input, const store::References
         return BadRequest(fmt::format("{}: multiObservationDataTypes ({}), unitOfMeasurements ({}) and "
                                       "ObservedProperties ({}) must have the same length",
                                       Where(input), n_types, n_units, n_properties),
-                          Where(input));
+                          FieldOf(input.field_path, "multiObservationDataTypes"));
       if (properties["observationType"].as_string() != kComplexObservation)
         return BadRequest(fmt::format("{}: observationType of a MultiDatastream must be {}", Where(input),
                                       kComplexObservation),
-                          Where(input) + ".observationType");
+                          FieldOf(input.field_path, "observationType"));
       break;
     }
     case EntityKind::kHistoricalLocation: {
       const RelatedInput* locations = input.FindRelated("Locations");
       if (locations == nullptr || locations->entities.empty())
         return BadRequest(fmt::format("{}: a HistoricalLocation needs one or more Locations", Where(input)),
-                          Where(input) + ".Locations");
+                          FieldOf(input.field_path, "Locations"));
       break;
     }
     default:
@@ -149,11 +165,14 @@ Result<int64_t> Writer::Insert(const EntityInput& input, const store::References
     if (!HasReference(references, nav.name))
       return BadRequest(fmt::format("{}: a {} must link to a {} (give \"{}\": {{\"@iot.id\": …}} or a new one)",
                                     Where(input), type.name, nav.name, nav.name),
-                        Where(input) + "." + std::string(nav.name));
+                        FieldOf(input.field_path, nav.name));
   }
 
   FUNDAMENT_ASSIGN_OR_RETURN(int64_t id, txn_.Insert(type.kind, properties, references));
   FUNDAMENT_RETURN_IF_ERROR(LinkRelatedCollections(input, id));
+  // The same ObservedProperty listed twice is linked once.
+  if (type.kind == EntityKind::kMultiDatastream)
+    FUNDAMENT_RETURN_IF_ERROR(CheckMultiDatastream(id, input.field_path));
   if (type.kind == EntityKind::kHistoricalLocation)
     FUNDAMENT_RETURN_IF_ERROR(MoveThingIfLatest(*ReferenceOf(references, "Thing"), id));
   return id;
@@ -193,6 +212,42 @@ Status Writer::MoveThingIfLatest(int64_t thing_id, int64_t historical_location_i
   return Status::Ok();
 }
 
+// OGC 18-088 §12: a MultiDatastream has as many multiObservationDataTypes as
+// unitOfMeasurements as ObservedProperties, and is an OM_ComplexObservation.
+Status Writer::CheckMultiDatastream(int64_t id, const std::string& field_path) {
+  store::ReadRequest request;
+  request.kind = EntityKind::kMultiDatastream;
+  request.id = id;
+  request.properties = {"multiObservationDataTypes", "unitOfMeasurements", "observationType"};
+  FUNDAMENT_ASSIGN_OR_RETURN(auto found, txn_.Read(request));
+  if (found.entities.empty()) return Internal(fmt::format("MultiDatastream {} vanished during its write", id));
+  const json::object& stored = found.entities.front().properties;
+  auto length = [&](std::string_view name) -> size_t {
+    const json::value* value = stored.if_contains(name);
+    return value != nullptr && value->is_array() ? value->as_array().size() : 0;
+  };
+  store::ReadRequest observed;
+  observed.kind = EntityKind::kObservedProperty;
+  observed.related =
+      store::RelatedTo{EntityKind::kMultiDatastream, id, &Nav(EntityKind::kMultiDatastream, "ObservedProperties")};
+  observed.properties = {"name"};
+  FUNDAMENT_ASSIGN_OR_RETURN(auto properties, txn_.Read(observed));
+  size_t n_types = length("multiObservationDataTypes");
+  size_t n_units = length("unitOfMeasurements");
+  size_t n_properties = properties.entities.size();
+  std::string where = field_path.empty() ? "MultiDatastream" : field_path;
+  if (n_types != n_units || n_types != n_properties)
+    return BadRequest(fmt::format("{}: multiObservationDataTypes ({}), unitOfMeasurements ({}) and distinct "
+                                  "ObservedProperties ({}) must have the same length",
+                                  where, n_types, n_units, n_properties),
+                      FieldOf(field_path, "multiObservationDataTypes"));
+  const json::value* type = stored.if_contains("observationType");
+  if (type == nullptr || !type->is_string() || type->as_string() != kComplexObservation)
+    return BadRequest(fmt::format("{}: observationType of a MultiDatastream must be {}", where, kComplexObservation),
+                      FieldOf(field_path, "observationType"));
+  return Status::Ok();
+}
+
 Status Writer::LinkRelatedCollections(const EntityInput& input, int64_t id) {
   const model::EntityTypeDef& type = *input.type;
   // Link tables first: a Thing's Locations must be in place before its new
@@ -218,11 +273,13 @@ Status Writer::LinkRelatedCollections(const EntityInput& input, int64_t id) {
   return Status::Ok();
 }
 
-Status Writer::CheckObservation(json::object& properties, store::References& references) {
+Status Writer::CheckObservation(json::object& properties, store::References& references,
+                                const std::string& field_path) {
   auto datastream = ReferenceOf(references, "Datastream");
   auto multi = ReferenceOf(references, "MultiDatastream");
   if (datastream.has_value() == multi.has_value())
-    return BadRequest("an Observation must link to exactly one Datastream or MultiDatastream", "Datastream");
+    return BadRequest("an Observation must link to exactly one Datastream or MultiDatastream",
+                      FieldOf(field_path, "Datastream"));
   const json::value* phenomenon = properties.if_contains("phenomenonTime");
   if (phenomenon == nullptr || phenomenon->is_null())
     properties["phenomenonTime"] = model::FormatInstant(model::Now());
@@ -234,16 +291,20 @@ Status Writer::CheckObservation(json::object& properties, store::References& ref
     request.id = *multi;
     request.properties = {"multiObservationDataTypes"};
     FUNDAMENT_ASSIGN_OR_RETURN(auto found, txn_.Read(request));
-    if (found.entities.empty()) return BadRequest(fmt::format("MultiDatastream {} does not exist", *multi));
+    if (found.entities.empty())
+      return BadRequest(fmt::format("MultiDatastream {} does not exist", *multi),
+                        FieldOf(field_path, "MultiDatastream"));
     const json::value* types = found.entities.front().properties.if_contains("multiObservationDataTypes");
     const json::value& result = properties["result"];
     size_t expected = types && types->is_array() ? types->as_array().size() : 0;
-    if (!result.is_array() || result.as_array().size() != expected)
-      return BadRequest(fmt::format("result: an Observation of a MultiDatastream needs an array of {} values", expected),
-                        "result");
+    if (!result.is_array() || result.as_array().size() != expected) {
+      std::string field = FieldOf(field_path, "result");
+      return BadRequest(
+          fmt::format("{}: an Observation of a MultiDatastream needs an array of {} values", field, expected), field);
+    }
   }
   if (!HasReference(references, "FeatureOfInterest")) {
-    FUNDAMENT_ASSIGN_OR_RETURN(int64_t feature, FeatureFromLocation(references));
+    FUNDAMENT_ASSIGN_OR_RETURN(int64_t feature, FeatureFromLocation(references, field_path));
     SetReference(references, &Nav(EntityKind::kObservation, "FeatureOfInterest"), feature);
   }
   return Status::Ok();
@@ -252,7 +313,7 @@ Status Writer::CheckObservation(json::object& properties, store::References& ref
 // OGC 18-088 §10.2.1.1, special case 1: an Observation without a
 // FeatureOfInterest observes its Thing's Location. The generated feature is
 // remembered per Location and reused.
-Result<int64_t> Writer::FeatureFromLocation(const store::References& references) {
+Result<int64_t> Writer::FeatureFromLocation(const store::References& references, const std::string& field_path) {
   auto datastream = ReferenceOf(references, "Datastream");
   EntityKind stream_kind = datastream ? EntityKind::kDatastream : EntityKind::kMultiDatastream;
   int64_t stream_id = datastream ? *datastream : *ReferenceOf(references, "MultiDatastream");
@@ -263,7 +324,8 @@ Result<int64_t> Writer::FeatureFromLocation(const store::References& references)
   stream_request.properties = {"name"};
   FUNDAMENT_ASSIGN_OR_RETURN(auto stream, txn_.Read(stream_request));
   if (stream.entities.empty())
-    return BadRequest(fmt::format("{} {} does not exist", model::TypeOf(stream_kind).name, stream_id));
+    return BadRequest(fmt::format("{} {} does not exist", model::TypeOf(stream_kind).name, stream_id),
+                      FieldOf(field_path, model::TypeOf(stream_kind).name));
   auto thing = stream.entities.front().ReferenceId("Thing");
   if (!thing) return Internal("a Datastream without Thing");
 
@@ -272,11 +334,13 @@ Result<int64_t> Writer::FeatureFromLocation(const store::References& references)
   location_request.related = store::RelatedTo{EntityKind::kThing, *thing, &Nav(EntityKind::kThing, "Locations")};
   location_request.limit = 1;
   FUNDAMENT_ASSIGN_OR_RETURN(auto locations, txn_.Read(location_request));
-  if (locations.entities.empty())
-    return BadRequest(
-        "FeatureOfInterest: the Observation names no FeatureOfInterest and its Thing has no Location to derive "
-        "one from",
-        "FeatureOfInterest");
+  if (locations.entities.empty()) {
+    std::string field = FieldOf(field_path, "FeatureOfInterest");
+    return BadRequest(fmt::format("{}: the Observation names no FeatureOfInterest and its Thing has no Location to "
+                                  "derive one from",
+                                  field),
+                      field);
+  }
   const store::Entity& location = locations.entities.front();
 
   FUNDAMENT_ASSIGN_OR_RETURN(auto generated, txn_.GeneratedFeature(location.id));
@@ -301,6 +365,7 @@ Status Writer::RecordHistoricalLocation(int64_t thing_id) {
   request.related = store::RelatedTo{EntityKind::kThing, thing_id, &Nav(EntityKind::kThing, "Locations")};
   request.properties = {"name"};
   FUNDAMENT_ASSIGN_OR_RETURN(auto locations, txn_.Read(request));
+  if (locations.entities.empty()) return Status::Ok();
   json::object properties;
   properties["time"] = model::FormatInstant(model::Now());
   FUNDAMENT_ASSIGN_OR_RETURN(
@@ -360,6 +425,10 @@ Result<WrittenEntity> Writer::Update(const odata::ResourcePath& path, const json
       for (const auto& child : related.entities) FUNDAMENT_RETURN_IF_ERROR(CreateOrLink(child, back).status());
     }
   }
+  // An update may change any of the lists that must stay in step (or add an
+  // ObservedProperty); the result is checked as stored, and an error rolls
+  // the whole update back.
+  if (type.kind == EntityKind::kMultiDatastream) FUNDAMENT_RETURN_IF_ERROR(CheckMultiDatastream(id, ""));
   return WrittenEntity{type.kind, id};
 }
 
@@ -379,7 +448,7 @@ Result<int64_t> Writer::CreateObservation(EntityKind stream_kind, int64_t stream
     if (!exists) return BadRequest(fmt::format("FeatureOfInterest {} does not exist", *feature_id));
     references.emplace_back(&Nav(EntityKind::kObservation, "FeatureOfInterest"), *feature_id);
   }
-  FUNDAMENT_RETURN_IF_ERROR(CheckObservation(properties, references));
+  FUNDAMENT_RETURN_IF_ERROR(CheckObservation(properties, references, ""));
   return txn_.Insert(EntityKind::kObservation, properties, references);
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "odata/resource_path.h"
 #include "sta/entity_input.h"
@@ -49,8 +50,15 @@ class Writer {
   Result<int64_t> CreateOrLink(const EntityInput& input, const store::References& implicit);
   Result<int64_t> Insert(const EntityInput& input, const store::References& implicit);
   Status LinkRelatedCollections(const EntityInput& input, int64_t id);
-  Status CheckObservation(boost::json::object& properties, store::References& references);
-  Result<int64_t> FeatureFromLocation(const store::References& references);
+  // Checks the stored MultiDatastream `id` as the standard requires it to be
+  // (lists of equal length, OM_ComplexObservation); kBadRequest otherwise.
+  Status CheckMultiDatastream(int64_t id, const std::string& field_path);
+  // `field_path` is where the Observation is in the request body, for error messages.
+  Status CheckObservation(boost::json::object& properties, store::References& references,
+                          const std::string& field_path);
+  Result<int64_t> FeatureFromLocation(const store::References& references, const std::string& field_path);
+  // Records that Thing `thing_id` is now at its current Locations; nothing
+  // when it has none left (a HistoricalLocation needs one or more Locations).
   Status RecordHistoricalLocation(int64_t thing_id);
   Status MoveThingIfLatest(int64_t thing_id, int64_t historical_location_id);
   Status ApplyLinks(const model::EntityTypeDef& type, int64_t id, const EntityInput& input,

@@ -277,3 +277,73 @@ def test_identical_bodies_create_distinct_entities(api, g):
     first = api.create("Things", copy.deepcopy(body))
     second = api.create("Things", copy.deepcopy(body))
     assert first["@iot.id"] != second["@iot.id"]
+
+
+# Error bodies name the offending member by its path from the top of the
+# request body, as they do for properties ("description",
+# "Datastreams[0].unitOfMeasurement"), so that a client can point at it.
+def test_missing_link_is_named_by_its_member(api, g):
+    body = s.datastream(g.thing, None, g.op)
+    response = api.post("Datastreams", body)
+    assert assert_error(response, 400).get("field") == "Sensor", response.text
+
+
+def test_missing_link_inside_a_deep_insert_is_named_by_its_path(api, g):
+    body = s.thing(Datastreams=[s.datastream(None, g.sensor, g.op), s.datastream(None, None, g.op)])
+    before = api.counts()
+    response = api.post("Things", body)
+    assert assert_error(response, 400).get("field") == "Datastreams[1].Sensor", response.text
+    assert api.counts() == before
+
+
+def test_underivable_feature_of_interest_is_named_by_its_path(api, g):
+    # A new Thing without Location: its Observation cannot get a FeatureOfInterest.
+    body = s.thing(Datastreams=[s.datastream(None, g.sensor, g.op,
+                                             Observations=[s.observation(s.at(0), 1.0)])])
+    before = api.counts()
+    response = api.post("Things", body)
+    body = assert_error(response, 400)
+    assert body.get("field") == "Datastreams[0].Observations[0].FeatureOfInterest", response.text
+    assert api.counts() == before
+
+
+def test_inconsistent_multi_datastream_names_a_member(api, g):
+    body = s.multi_datastream(g.thing, g.sensor, [g.op, g.op2])
+    body["multiObservationDataTypes"] = body["multiObservationDataTypes"][:1]
+    response = api.post("MultiDatastreams", body)
+    assert assert_error(response, 400).get("field") == "multiObservationDataTypes", response.text
+
+
+def test_wrong_result_of_a_multi_datastream_observation_is_named_by_its_path(api, g):
+    body = s.multi_datastream(g.thing, g.sensor, [g.op, g.op2],
+                              Observations=[s.observation(s.at(0), [1, 2]), s.observation(s.at(1), 3)])
+    before = api.counts()
+    response = api.post("MultiDatastreams", body)
+    assert assert_error(response, 400).get("field") == "Observations[1].result", response.text
+    assert api.counts() == before
+
+
+def test_body_link_contradicting_the_path_is_400(api, g):
+    # POST to Datastreams(a)/Observations creates an Observation of Datastream a;
+    # a body that names Datastream b contradicts the request and must not win.
+    other = g.add_datastream()
+    before = api.count("Observations")
+    response = api.post(f"Datastreams({g.datastream})/Observations",
+                        s.observation("2024-05-01T11:30:00Z", 1.0, Datastream=ref(other),
+                                      FeatureOfInterest=ref(g.foi)))
+    assert assert_error(response, 400).get("field") == "Datastream", response.text
+    assert api.count("Observations") == before
+    # Naming the same Datastream as the path is no contradiction.
+    obs = api.create(f"Datastreams({g.datastream})/Observations",
+                     s.observation("2024-05-01T11:31:00Z", 2.0, Datastream=ref(g.datastream),
+                                   FeatureOfInterest=ref(g.foi)))
+    assert api.get_json(f"Observations({obs['@iot.id']})/Datastream")["@iot.id"] == g.datastream
+
+
+def test_nested_link_contradicting_its_parent_is_400(api, g):
+    other_thing = api.create_id("Things", s.thing())
+    before = api.counts()
+    body = s.thing(Datastreams=[s.datastream(other_thing, g.sensor, g.op)])
+    response = api.post("Things", body)
+    assert assert_error(response, 400).get("field") == "Datastreams[0].Thing", response.text
+    assert api.counts() == before

@@ -97,3 +97,18 @@ def test_unexpected_content_type(api):
 def test_errors_name_the_problem(api):
     body = assert_error(api.post("Things", {"name": "only a name"}), 400)
     assert "description" in body["message"] + str(body.get("field", ""))
+
+
+# RFC 9110 §15.5.6: a 405 answer says which methods the resource does allow.
+@pytest.mark.parametrize("method,path,allowed", [
+    ("DELETE", "", {"GET", "HEAD"}),
+    ("POST", "Things({thing_id})", {"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
+    ("PATCH", "Things", {"GET", "HEAD", "POST"}),
+    ("POST", "Things({thing_id})/name", {"GET", "HEAD"}),
+    ("GET", "$batch", {"POST"}),
+    ("OPTIONS", "Things", {"GET", "HEAD", "POST"}),
+])
+def test_method_not_allowed_names_the_allowed_methods(api, thing_id, method, path, allowed):
+    response = api.request(method, path.format(thing_id=thing_id), json={"name": "x", "description": "y"})
+    assert_error(response, 405)
+    assert {m.strip() for m in response.headers.get("Allow", "").split(",")} == allowed, response.headers

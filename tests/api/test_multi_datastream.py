@@ -101,3 +101,49 @@ def test_deep_insert_of_multi_datastream_with_new_observed_properties(api, g):
     assert names == ["deep-a", "deep-b"]
     results = [o["result"] for o in api.get_json(f"MultiDatastreams({mid})/Observations")["value"]]
     assert results == [[1.5, 2.5]]
+
+
+# §12 (multi-datastream/constraints) holds after updates too: an update that
+# leaves the lists of different lengths, or the wrong observationType, is a 400
+# and changes nothing.
+@pytest.mark.parametrize("change", [
+    {"multiObservationDataTypes": [s.OM_MEASUREMENT]},
+    {"unitOfMeasurements": []},
+    {"observationType": s.OM_MEASUREMENT},
+    "add an ObservedProperty only",
+], ids=["types", "units", "observationType", "observedProperty"])
+def test_update_that_breaks_the_constraints_is_400_and_changes_nothing(api, g, change):
+    mid = api.create_id("MultiDatastreams", s.multi_datastream(g.thing, g.sensor, [g.ops[0], g.ops[1]]))
+    if change == "add an ObservedProperty only":
+        change = {"ObservedProperties": [ref(g.ops[2])]}
+    before = api.get_json(f"MultiDatastreams({mid})")
+    ops_before = api.ids(f"MultiDatastreams({mid})/ObservedProperties")
+    assert_error(api.patch(f"MultiDatastreams({mid})", change), 400)
+    assert api.get_json(f"MultiDatastreams({mid})") == before
+    assert api.ids(f"MultiDatastreams({mid})/ObservedProperties") == ops_before
+
+
+def test_put_that_breaks_the_constraints_is_400(api, g):
+    mid = api.create_id("MultiDatastreams", s.multi_datastream(g.thing, g.sensor, [g.ops[0], g.ops[1]]))
+    body = s.multi_datastream(g.thing, g.sensor, [g.ops[0]])
+    del body["ObservedProperties"]
+    before = api.get_json(f"MultiDatastreams({mid})")
+    assert_error(api.put(f"MultiDatastreams({mid})", body), 400)
+    assert api.get_json(f"MultiDatastreams({mid})") == before
+
+
+def test_update_that_keeps_the_constraints_is_applied(api, g):
+    mid = api.create_id("MultiDatastreams", s.multi_datastream(g.thing, g.sensor, [g.ops[0], g.ops[1]]))
+    change = {"multiObservationDataTypes": [s.OM_MEASUREMENT] * 3,
+              "unitOfMeasurements": [s.CELSIUS, s.PERCENT, s.CELSIUS],
+              "ObservedProperties": [ref(g.ops[2])]}
+    response = api.patch(f"MultiDatastreams({mid})", change)
+    assert response.status_code in (200, 204), s.describe(response)
+    assert api.ids(f"MultiDatastreams({mid})/ObservedProperties") == [g.ops[0], g.ops[1], g.ops[2]]
+    assert len(api.get_json(f"MultiDatastreams({mid})")["unitOfMeasurements"]) == 3
+
+
+def test_the_same_observed_property_twice_is_400(api, g):
+    before = api.count("MultiDatastreams")
+    assert_error(api.post("MultiDatastreams", s.multi_datastream(g.thing, g.sensor, [g.ops[0], g.ops[0]])), 400)
+    assert api.count("MultiDatastreams") == before

@@ -3,7 +3,7 @@
 Runs on a server of its own so that whole entity sets can be counted.
 """
 
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import pytest
 
@@ -102,3 +102,38 @@ def test_next_link_of_expanded_collection_continues_it(api, data):
     rest_url = urljoin(api.url(f"Datastreams({data['ds']})"), ds["Observations@iot.nextLink"])
     rest = api.all(rest_url)
     assert [o["result"] for o in rest] == list(range(100, N_OBSERVATIONS))
+
+
+def test_next_link_of_expanded_collection_keeps_its_order_and_select(api, data):
+    # The nextLink of an expanded collection continues *that* collection: with
+    # the order, selection and count it was expanded with (§9.3.3.7).
+    ds = api.get_json(f"Datastreams({data['ds']})?$expand=Observations("
+                      "$orderby=result desc;$top=100;$select=result;$count=true)")
+    first = ds["Observations"]
+    assert [o["result"] for o in first] == list(range(N_OBSERVATIONS - 1, N_OBSERVATIONS - 101, -1))
+    rest_url = urljoin(api.url(f"Datastreams({data['ds']})"), ds["Observations@iot.nextLink"])
+    pages = api.pages(rest_url)
+    assert pages[0]["@iot.count"] == N_OBSERVATIONS
+    rest = [o for page in pages for o in page["value"]]
+    assert [o["result"] for o in rest] == list(range(N_OBSERVATIONS - 101, -1, -1))
+    for obs in rest:
+        assert {key for key in obs if "@" not in key} == {"result"}
+
+
+def test_next_link_of_expanded_collection_keeps_nested_expand(api, data):
+    ds = api.get_json(f"Datastreams({data['ds']})?$expand=Observations("
+                      "$top=100;$orderby=phenomenonTime desc,id;$expand=FeatureOfInterest($select=name))")
+    rest_url = urljoin(api.url(f"Datastreams({data['ds']})"), ds["Observations@iot.nextLink"])
+    rest = api.all(rest_url)
+    assert [o["result"] for o in rest] == list(range(N_OBSERVATIONS - 101, -1, -1))
+    for obs in rest:
+        assert set(obs["FeatureOfInterest"]) == {"name"}, obs
+
+
+def test_next_link_of_expanded_collection_keeps_its_filter(api, data):
+    # The filter travels in the nextLink encoded, whatever characters it holds.
+    expand = quote("Observations($filter=result ge 10 and 'a&b+c%d#e' ne 'x';$orderby=result;$top=100)")
+    ds = api.get_json(f"Datastreams({data['ds']})?$expand={expand}")
+    assert [o["result"] for o in ds["Observations"]] == list(range(10, 110))
+    rest_url = urljoin(api.url(f"Datastreams({data['ds']})"), ds["Observations@iot.nextLink"])
+    assert [o["result"] for o in api.all(rest_url)] == list(range(110, N_OBSERVATIONS))

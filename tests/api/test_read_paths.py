@@ -176,3 +176,11 @@ def test_segment_after_a_primitive_property_is_rejected(api, g):
 def test_property_of_a_collection_is_not_addressable(api, g):
     # Usage 4 addresses a property of an entity, not of an entity set.
     assert_error(api.get("Things/name"), 400, 404)
+
+
+def test_value_of_a_number_is_plain_text(api, g):
+    # $value is the raw value (§9.2.5); OData serves raw primitives as text/plain.
+    response = api.get(f"Observations({g.timed_obs})/result/$value")
+    assert response.status_code == 200, describe(response)
+    assert response.headers["Content-Type"].startswith("text/plain"), response.headers
+    assert float(response.text) == 9.5

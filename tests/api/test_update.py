@@ -156,3 +156,13 @@ def test_update_of_a_missing_entity_is_404(api, method, set_name):
     response = api.request(method, f"{set_name}({MISSING_ID})", json=FULL_PROPERTIES[set_name]())
     assert_error(response, 404)
     assert not api.exists(set_name, MISSING_ID)
+
+
+def test_clearing_thing_locations_records_no_history(api):
+    # A HistoricalLocation links one or more Locations (§8.2.3); a Thing whose
+    # Locations are removed has not moved anywhere.
+    tid = api.create_id("Things", s.thing(Locations=[s.location(10.2, 54.1)]))
+    history_before = api.ids(f"Things({tid})/HistoricalLocations")
+    assert_updated(api.patch(f"Things({tid})", {"Locations": []}))
+    assert api.ids(f"Things({tid})/Locations") == []
+    assert api.ids(f"Things({tid})/HistoricalLocations") == history_before
