@@ -247,6 +247,12 @@ Environment ProcessEnvironment() {
   };
 }
 
+std::vector<std::string> OptionNames() {
+  std::vector<std::string> names;
+  for (const OptionDef& def : Options()) names.push_back(def.Name());
+  return names;
+}
+
 std::string EnvironmentVariableFor(std::string_view key) {
   std::string name = "FUNDAMENT_";
   for (char c : key)

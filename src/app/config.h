@@ -32,23 +32,31 @@ struct ServerConfig {
   int64_t request_timeout_seconds = 30;
   int64_t shutdown_timeout_seconds = 10;
   std::vector<std::string> cors_allowed_origins = {"*"};
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
 struct StoreConfig {
   std::string data_dir = "./data";
   int64_t reader_connections = 4;
   std::string synchronous = "normal";  // "normal" or "full"
+
+  bool operator==(const StoreConfig&) const = default;
 };
 
 struct ApiConfig {
   int64_t default_page_size = 100;
   int64_t max_page_size = 10000;
   int64_t max_expand_depth = 5;
+
+  bool operator==(const ApiConfig&) const = default;
 };
 
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, critical, off
   std::string format = "json";  // "json" or "text"
+
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct Config {
@@ -56,6 +64,8 @@ struct Config {
   StoreConfig store;
   ApiConfig api;
   LogConfig log;
+
+  bool operator==(const Config&) const = default;
 };
 
 // Looks up an environment variable; nullopt when unset. Replaceable in tests.
@@ -93,6 +103,10 @@ Status Validate(const Config& config);
 // environment, then `flags`; then Validate().
 Result<Config> LoadConfig(const std::string& config_file, const Environment& environment,
                           const std::vector<FlagValue>& flags);
+
+// The name of every option ("server.port", "store.data_dir", …), in the order
+// of docs/configuration.md.
+std::vector<std::string> OptionNames();
 
 // The environment variable for an option: EnvironmentVariableFor("server.port")
 // is "FUNDAMENT_SERVER_PORT".

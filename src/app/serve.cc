@@ -33,6 +33,14 @@ sta::ServiceOptions ServiceOptionsFrom(const Config& config) {
   options.max_page_size = config.api.max_page_size;
   options.query_limits.max_expand_depth = static_cast<int>(config.api.max_expand_depth);
   options.query_limits.max_top = config.api.max_page_size;
+  options.report_internal_error = [](const HttpRequest& request, std::string_view what) {
+    LogEvent(spdlog::level::err, "handler failed",
+             LogFields()
+                 .Add("request_id", request.request_id)
+                 .Add("method", request.method)
+                 .Add("path", request.Path())
+                 .Add("error", what));
+  };
   return options;
 }
 

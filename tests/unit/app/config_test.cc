@@ -2,11 +2,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 namespace fundament::app {
 namespace {
@@ -235,12 +237,83 @@ TEST(LoadConfig, RejectsDefaultPageSizeAboveMaximum) {
   EXPECT_THAT(config.error().message, HasSubstr("api.default_page_size"));
 }
 
+// The repository's root, found from this file (tests/unit/app/config_test.cc).
+std::filesystem::path RepositoryRoot() {
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+std::pair<std::string, std::string> SectionAndKey(const std::string& name) {
+  size_t dot = name.find('.');
+  return {name.substr(0, dot), name.substr(dot + 1)};
+}
+
 TEST(LoadConfig, ExampleFileIsValid) {
-  std::filesystem::path example =
-      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() /
-      "fundament.example.toml";
+  std::filesystem::path example = RepositoryRoot() / "fundament.example.toml";
   Result<Config> config = LoadConfig(example.string(), FakeEnvironment({}), {});
   EXPECT_TRUE(config.ok()) << ErrorOf(config);
+}
+
+// fundament.example.toml promises "every option with its default value".
+TEST(LoadConfig, ExampleFileSetsEveryOptionToItsDefault) {
+  std::filesystem::path example = RepositoryRoot() / "fundament.example.toml";
+  Result<Config> config = LoadConfig(example.string(), FakeEnvironment({}), {});
+  ASSERT_TRUE(config.ok()) << ErrorOf(config);
+  EXPECT_TRUE(*config == Config{}) << "an option in fundament.example.toml differs from its default";
+  toml::table document = toml::parse(ReadFile(example));
+  for (const std::string& name : OptionNames()) {
+    auto [section, key] = SectionAndKey(name);
+    EXPECT_TRUE(document[section][key]) << name << " is missing from fundament.example.toml";
+  }
+}
+
+// docs/configuration.md has one table row per option, in the table of its
+// section, naming the option and its environment variable; and no row for an
+// option that does not exist.
+TEST(LoadConfig, DocumentationListsEveryOptionAndNoOther) {
+  std::string doc = ReadFile(RepositoryRoot() / "docs" / "configuration.md");
+  ASSERT_FALSE(doc.empty());
+  std::vector<std::string> names = OptionNames();
+  std::map<std::string, std::string> documented;  // option -> its table row
+  std::string section;
+  std::istringstream lines(doc);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("### `[", 0) == 0) {
+      section = line.substr(6, line.find(']') - 6);
+      continue;
+    }
+    if (line.rfind("#", 0) == 0) section.clear();
+    if (section.empty() || line.rfind("| `", 0) != 0) continue;
+    std::string key = line.substr(3, line.find('`', 3) - 3);
+    documented[section + "." + key] = line;
+  }
+  for (const std::string& name : names) {
+    auto row = documented.find(name);
+    ASSERT_NE(row, documented.end()) << name << " has no row in docs/configuration.md";
+    EXPECT_THAT(row->second, HasSubstr("| `" + EnvironmentVariableFor(name) + "` |")) << name;
+  }
+  for (const auto& [name, row] : documented)
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end())
+        << "docs/configuration.md documents " << name << ", which is no option";
+}
+
+// The complete file shown in docs/configuration.md is accepted as it stands.
+TEST(LoadConfig, DocumentationExampleFileIsValid) {
+  std::string doc = ReadFile(RepositoryRoot() / "docs" / "configuration.md");
+  size_t start = doc.find("```toml\n");
+  ASSERT_NE(start, std::string::npos);
+  start += 8;
+  std::string toml_text = doc.substr(start, doc.find("```", start) - start);
+  Config config;
+  Status applied = ApplyToml(toml_text, "docs/configuration.md", config);
+  EXPECT_TRUE(applied.ok()) << ErrorOf(applied);
+  EXPECT_TRUE(Validate(config).ok());
 }
 
 }  // namespace
