@@ -82,6 +82,8 @@ const std::vector<OptionDef>& Options() {
           "server", "port", [](Config& c) { return &c.server.port; }, 0, 65535),
       IntegerOption(
           "server", "threads", [](Config& c) { return &c.server.threads; }, 0, 1024),
+      IntegerOption(
+          "server", "handler_threads", [](Config& c) { return &c.server.handler_threads; }, 1, 4096),
       Url(StringOption("server", "external_url", [](Config& c) { return &c.server.external_url; })),
       IntegerOption(
           "server", "max_body_bytes", [](Config& c) { return &c.server.max_body_bytes; }, 1, 4 * kGiB),
@@ -101,11 +103,20 @@ const std::vector<OptionDef>& Options() {
       WithChoices(StringOption("store", "synchronous", [](Config& c) { return &c.store.synchronous; }),
                   {"normal", "full"}),
       IntegerOption(
+          "store", "group_commit_max_writes", [](Config& c) { return &c.store.group_commit_max_writes; }, 1,
+          100000),
+      IntegerOption(
           "api", "default_page_size", [](Config& c) { return &c.api.default_page_size; }, 1, 1000000),
       IntegerOption(
           "api", "max_page_size", [](Config& c) { return &c.api.max_page_size; }, 1, 1000000),
       IntegerOption(
           "api", "max_expand_depth", [](Config& c) { return &c.api.max_expand_depth; }, 0, 20),
+      IntegerOption(
+          "api", "max_filter_length", [](Config& c) { return &c.api.max_filter_length; }, 16, 1024 * 1024),
+      IntegerOption(
+          "api", "max_filter_depth", [](Config& c) { return &c.api.max_filter_depth; }, 2, 512),
+      IntegerOption(
+          "api", "max_filter_nodes", [](Config& c) { return &c.api.max_filter_nodes; }, 3, 1000000),
       WithChoices(StringOption("log", "level", [](Config& c) { return &c.log.level; }),
                   {"trace", "debug", "info", "warn", "error", "critical", "off"}),
       WithChoices(StringOption("log", "format", [](Config& c) { return &c.log.format; }), {"json", "text"}),

@@ -25,7 +25,8 @@ namespace fundament::app {
 struct ServerConfig {
   std::string host = "0.0.0.0";
   int64_t port = 8080;       // 0: an ephemeral port (logged at start)
-  int64_t threads = 0;       // 0: one per hardware core
+  int64_t threads = 0;       // event-loop threads; 0: one per hardware core
+  int64_t handler_threads = 64;
   std::string external_url;  // without trailing slash; "": derived from requests
   int64_t max_body_bytes = 16 * 1024 * 1024;
   int64_t max_header_bytes = 8 * 1024;
@@ -40,6 +41,7 @@ struct StoreConfig {
   std::string data_dir = "./data";
   int64_t reader_connections = 4;
   std::string synchronous = "normal";  // "normal" or "full"
+  int64_t group_commit_max_writes = 512;
 
   bool operator==(const StoreConfig&) const = default;
 };
@@ -48,6 +50,9 @@ struct ApiConfig {
   int64_t default_page_size = 100;
   int64_t max_page_size = 10000;
   int64_t max_expand_depth = 5;
+  int64_t max_filter_length = 8192;
+  int64_t max_filter_depth = 64;
+  int64_t max_filter_nodes = 2000;
 
   bool operator==(const ApiConfig&) const = default;
 };

@@ -33,6 +33,9 @@ sta::ServiceOptions ServiceOptionsFrom(const Config& config) {
   options.max_page_size = config.api.max_page_size;
   options.query_limits.max_expand_depth = static_cast<int>(config.api.max_expand_depth);
   options.query_limits.max_top = config.api.max_page_size;
+  options.query_limits.filter.max_length = static_cast<size_t>(config.api.max_filter_length);
+  options.query_limits.filter.max_depth = static_cast<size_t>(config.api.max_filter_depth);
+  options.query_limits.filter.max_nodes = static_cast<size_t>(config.api.max_filter_nodes);
   options.report_internal_error = [](const HttpRequest& request, std::string_view what) {
     LogEvent(spdlog::level::err, "handler failed",
              LogFields()
@@ -49,6 +52,7 @@ http::HttpServerOptions ServerOptionsFrom(const Config& config) {
   options.address = config.server.host;
   options.port = static_cast<uint16_t>(config.server.port);
   options.threads = static_cast<int>(config.server.threads);
+  options.handler_threads = static_cast<int>(config.server.handler_threads);
   options.max_header_bytes = static_cast<uint32_t>(config.server.max_header_bytes);
   options.max_body_bytes = static_cast<uint64_t>(config.server.max_body_bytes);
   options.request_timeout = std::chrono::seconds(config.server.request_timeout_seconds);
@@ -76,6 +80,7 @@ int Serve(const Config& config, bool demo) {
   sqlite_options.path = (std::filesystem::path(config.store.data_dir) / "fundament.db").string();
   sqlite_options.reader_connections = static_cast<int>(config.store.reader_connections);
   sqlite_options.sync_full = config.store.synchronous == "full";
+  sqlite_options.max_group_writes = static_cast<size_t>(config.store.group_commit_max_writes);
   Result<std::unique_ptr<store::Store>> opened = store::OpenSqliteStore(sqlite_options);
   if (!opened.ok()) {
     LogFailure("cannot open the store", opened.error());
@@ -118,7 +123,8 @@ int Serve(const Config& config, bool demo) {
              LogFields()
                  .Add("address", server.address())
                  .AddInt("port", server.port())
-                 .AddInt("threads", threads));
+                 .AddInt("threads", threads)
+                 .AddInt("handler_threads", config.server.handler_threads));
     server.Run();
     LogEvent(spdlog::level::info, "server stopped", LogFields());
   }

@@ -101,7 +101,10 @@ class Session;
 class ServerCore {
  public:
   ServerCore(HttpServerOptions options, HttpHandler handler)
-      : options_(std::move(options)), handler_(std::move(handler)), cors_(options_.cors_allowed_origins) {}
+      : options_(std::move(options)), handler_(std::move(handler)), cors_(options_.cors_allowed_origins) {
+    if (options_.handler_threads > 0)
+      handler_pool_ = std::make_unique<net::thread_pool>(static_cast<size_t>(options_.handler_threads));
+  }
 
   ~ServerCore() {
     // Connections still queued in io_ are destroyed with it (below, first of
@@ -119,6 +122,8 @@ class ServerCore {
   const HttpServerOptions& options() const { return options_; }
   const CorsPolicy& cors() const { return cors_; }
   HttpResponse CallHandler(const HttpRequest& request);
+  // The pool handlers run on; null when they run on the event-loop threads.
+  net::thread_pool* handler_pool() { return handler_pool_.get(); }
   void OnSessionClosed(uint64_t id);
 
  private:
@@ -148,6 +153,9 @@ class ServerCore {
   net::signal_set signals_{strand_};
   net::steady_timer accept_retry_{strand_};
   net::steady_timer shutdown_deadline_{strand_};
+  // Declared last, so destroyed (joined) first: its queued work refers to
+  // connections and to io_.
+  std::unique_ptr<net::thread_pool> handler_pool_;
 };
 
 // One connection: reads requests one after the other (pipelined ones wait in
@@ -317,14 +325,27 @@ void Session::Handle() {
   request.request_id = request_id_;
   bool keep_alive = message.keep_alive();
 
-  HttpResponse response;
   if (std::optional<HttpResponse> preflight = server_.cors().Preflight(request)) {
-    response = std::move(*preflight);
-  } else {
-    response = server_.CallHandler(request);
-    server_.cors().AddHeaders(request, response);
+    Write(std::move(*preflight), keep_alive && !server_.stopping());
+    return;
   }
-  Write(std::move(response), keep_alive && !server_.stopping());
+  net::thread_pool* handlers = server_.handler_pool();
+  if (handlers == nullptr) {
+    HttpResponse response = server_.CallHandler(request);
+    server_.cors().AddHeaders(request, response);
+    Write(std::move(response), keep_alive && !server_.stopping());
+    return;
+  }
+  // The work guard keeps the event loop running while the handler does, so
+  // that Run() cannot return with an answer still to write.
+  net::post(*handlers, [self = shared_from_this(), request = std::move(request), keep_alive,
+                        work = net::make_work_guard(stream_.get_executor())]() mutable {
+    HttpResponse response = self->server_.CallHandler(request);
+    self->server_.cors().AddHeaders(request, response);
+    net::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive]() mutable {
+      self->Write(std::move(response), keep_alive && !self->server_.stopping());
+    });
+  });
 }
 
 void Session::Write(HttpResponse response, bool keep_alive) {
@@ -587,6 +608,9 @@ void ServerCore::Run() {
   for (int i = 1; i < threads; ++i) pool.emplace_back(run_loop);
   run_loop();
   for (auto& thread : pool) thread.join();
+  // After a shutdown timeout the loop stops with handlers still running; a
+  // thread cannot be cancelled, so they are waited for.
+  if (handler_pool_) handler_pool_->join();
 }
 
 }  // namespace

@@ -15,10 +15,13 @@
 //  - CORS (see http/cors.h), the X-Request-Id header, a Date header, and one
 //    access log line per request (see http/log_event.h).
 //
-// Threads: Run() runs the event loop on `threads` threads; the handler is
-// called on those threads, concurrently for different connections, never
-// concurrently on one connection. A handler that blocks (a store write
-// waiting for its commit) occupies one thread while it does.
+// Threads: Run() runs the event loop (reading and writing connections) on
+// `threads` threads, and calls the handler on a pool of `handler_threads`
+// threads of its own (or, with 0, on the event-loop threads), concurrently for
+// different connections, never concurrently on one connection. Handlers may
+// block — a store write waits for its group commit — without holding up any
+// connection but their own; the pool's size bounds how many requests are
+// answered at once, and so how many writes one group commit can gather.
 //
 // Shutdown: Stop() (or SIGINT/SIGTERM when stop_on_signals) stops accepting,
 // closes idle connections at once, lets requests in flight finish and their
@@ -42,7 +45,8 @@ namespace fundament::http {
 struct HttpServerOptions {
   std::string address = "0.0.0.0";       // IPv4 or IPv6 literal to bind
   uint16_t port = 0;                     // 0: an ephemeral port, see HttpServer::port()
-  int threads = 0;                       // 0: one per hardware core
+  int threads = 0;                       // event-loop threads; 0: one per hardware core
+  int handler_threads = 0;               // threads calling the handler; 0: the event-loop threads
   uint32_t max_header_bytes = 8 * 1024;  // request line and header fields
   uint64_t max_body_bytes = 16 * 1024 * 1024;
   // Longest wait for a request to arrive complete, which is also how long an

@@ -292,3 +292,20 @@ def test_hostile_text_is_data(api, world, hostile):
             assert response.json()["message"], describe(response)
     assert api.counts() == before
     assert api.get_json(f"Things({world['things']['gauge']})")["name"] == "Pegel Holtenau"
+
+
+def test_filter_limits_are_configurable(start_server, tmp_path):
+    config = tmp_path / "fundament.toml"
+    config.write_text("[api]\nmax_filter_nodes = 10\nmax_filter_length = 64\nmax_filter_depth = 4\n")
+    api = start_server(tmp_path / "data", ["--config", str(config)])
+    assert api.get("Things?$filter=" + quote("id eq 1 or id eq 2")).status_code == 200
+    body = assert_error(api.get("Things?$filter=" + quote("id eq 1 or id eq 2 or id eq 3 or id eq 4")), 400)
+    assert "at most 10 nodes" in body["message"]
+    body = assert_error(api.get("Things?$filter=" + quote("name eq '" + "x" * 80 + "'")), 400)
+    assert "at most 64 bytes" in body["message"]
+    body = assert_error(api.get("Things?$filter=" + quote("((((((id eq 1))))))")), 400)
+    assert "at most 4 levels of nesting" in body["message"]
+    # Inside $expand too.
+    body = assert_error(api.get("Things?$expand=Datastreams($filter=" + quote("id eq 1 or id eq 2 or id eq 3 or id eq 4")
+                                + ")"), 400)
+    assert "at most 10 nodes" in body["message"]
