@@ -7,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include "app/data_dir_lock.h"
 #include "app/router.h"
 #include "app/version.h"
 #include "http/log_event.h"
@@ -73,6 +74,12 @@ int Serve(const Config& config, bool demo) {
   if (ec) {
     LogEvent(spdlog::level::err, "cannot create the data directory",
              LogFields().Add("data_dir", config.store.data_dir).Add("error", ec.message()));
+    return kExitFailure;
+  }
+  // Held until Serve returns, after the store is closed.
+  Result<DataDirLock> data_dir_lock = DataDirLock::Acquire(config.store.data_dir);
+  if (!data_dir_lock.ok()) {
+    LogFailure("cannot lock the data directory", data_dir_lock.error());
     return kExitFailure;
   }
 

@@ -14,6 +14,7 @@ int HttpStatus(ErrorCode code) {
     case ErrorCode::kConflict: return 409;
     case ErrorCode::kPayloadTooLarge: return 413;
     case ErrorCode::kUnsupportedMediaType: return 415;
+    case ErrorCode::kFailedDependency: return 424;
     case ErrorCode::kNotImplemented: return 501;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;
@@ -29,6 +30,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kPayloadTooLarge: return "payload_too_large";
     case ErrorCode::kUnsupportedMediaType: return "unsupported_media_type";
+    case ErrorCode::kFailedDependency: return "failed_dependency";
     case ErrorCode::kNotImplemented: return "not_implemented";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";

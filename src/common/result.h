@@ -2,7 +2,7 @@
 //
 // A fallible function returns `Status` (success or an Error) or `Result<T>`
 // (a value or an Error). Exceptions never cross module boundaries; the HTTP
-// layer turns an Error into one JSON body {"code":…, "message":…}.
+// layer turns an Error into one JSON body {"code":…, "error":…, "message":…}.
 #pragma once
 
 #include <cassert>
@@ -20,6 +20,9 @@ enum class ErrorCode {
   kConflict,              // 409: e.g. a constraint that other data violates
   kPayloadTooLarge,       // 413
   kUnsupportedMediaType,  // 415
+  // 424: inside a batch only, a request not run because one it depends on
+  // failed, or not applied because its atomicity group (change set) failed.
+  kFailedDependency,
   kNotImplemented,        // 501: a standard feature not (yet) offered
   kUnavailable,           // 503: shutting down, store not ready
   kInternal,              // 500: a bug or an I/O failure

@@ -1,12 +1,14 @@
-// GeoJSON checks written against RFC 7946 §3. Validation never throws: every
-// access goes through Boost.JSON's if_* accessors. Empty geometries (RFC 7946
-// §3.1 allows them and lets processors treat them as null) are rejected, as a
-// null geometry is: a Location or an observedArea must say where something is.
+// GeoJSON checks written against RFC 7946 §3, with the WGS 84 ranges of §4.
+// Validation never throws: every access goes through Boost.JSON's if_*
+// accessors. Empty geometries (RFC 7946 §3.1 allows them and lets processors
+// treat them as null) are rejected, as a null geometry is: a Location or an
+// observedArea must say where something is.
 #include "model/geojson.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -46,6 +48,14 @@ Status ValidateNumber(const boost::json::value& v, const std::string& path) {
   return Status::Ok();
 }
 
+// A coordinate for an error message: as short as it can be while exact enough
+// to recognise ("200", "-90.5").
+std::string FormatCoordinate(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.10g", v);
+  return buffer;
+}
+
 // A position: 2 or 3 finite numbers (RFC 7946 §3.1.1; more is discouraged
 // and has no defined meaning).
 Status ValidatePosition(const boost::json::value& v, const std::string& path) {
@@ -57,6 +67,17 @@ Status ValidatePosition(const boost::json::value& v, const std::string& path) {
   if (position->size() < 2 || position->size() > 3) {
     return At(path, "expected a position (an array of 2 or 3 numbers)");
   }
+  // Positions are WGS 84 longitude, latitude (RFC 7946 §4). Out of range is
+  // most often latitude and longitude swapped, which would put the point
+  // somewhere else entirely; a feature crossing the antimeridian is split
+  // rather than extended past ±180 (§3.1.9).
+  double longitude = 0, latitude = 0;
+  NumberOf((*position)[0], &longitude);
+  NumberOf((*position)[1], &latitude);
+  if (longitude < -180 || longitude > 180)
+    return At(Index(path, 0), "longitude " + FormatCoordinate(longitude) + " is outside [-180, 180]");
+  if (latitude < -90 || latitude > 90)
+    return At(Index(path, 1), "latitude " + FormatCoordinate(latitude) + " is outside [-90, 90]");
   return Status::Ok();
 }
 

@@ -15,8 +15,10 @@ struct BoundingBox {
 // Checks that `value` is a GeoJSON Geometry (Point, MultiPoint, LineString,
 // MultiLineString, Polygon, MultiPolygon, GeometryCollection) or a Feature with
 // such a geometry: right member types, coordinate arrays of 2 or 3 finite
-// numbers, at least 2 positions per line, closed rings of at least 4 positions.
-// `field` names the value in the error message.
+// numbers with longitude in [-180, 180] and latitude in [-90, 90] (WGS 84,
+// RFC 7946 §4), at least 2 positions per line, closed rings of at least 4
+// positions. `field` names the value in the error message, and the error's
+// field is the path to the offending member ("location.coordinates[1]").
 Status ValidateGeoJson(const boost::json::value& value, std::string_view field);
 
 // The geometry part of a valid GeoJSON value (the value itself or a Feature's geometry).

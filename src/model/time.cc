@@ -419,9 +419,9 @@ Micros MinInstant() { return kMinInstant; }
 Micros MaxInstant() { return kMaxInstant; }
 
 Micros Now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return std::chrono::duration_cast<std::chrono::microseconds>(millis).count();
 }
 
 }  // namespace fundament::model

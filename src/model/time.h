@@ -7,6 +7,14 @@
 // date (`2025-11-18`, meaning midnight UTC). Output is always UTC with `Z` and
 // milliseconds, or microseconds when the value needs them:
 // `2025-11-18T09:00:00.000Z`, `2025-11-18T09:00:00.000123Z`.
+//
+// The rule for every time the API answers with: three fractional digits,
+// unless the stored value has sub-millisecond precision, which only a client
+// can give (it sent `…:00.000123Z`; that is kept, not rounded away). Times the
+// server makes itself (a HistoricalLocation's time, a default
+// phenomenonTime) come from Now(), which has whole milliseconds, so that they
+// look like every other time and clients that parse milliseconds are not
+// surprised by them.
 #pragma once
 
 #include <cstdint>
@@ -51,7 +59,8 @@ std::string FormatInstant(Micros t);
 // and `collapse_instant` is set.
 std::string FormatInterval(const TimeInterval& interval, bool collapse_instant = false);
 
-// The current time.
+// The current time, truncated to whole milliseconds (see the header comment:
+// server-made times are formatted with milliseconds like the others).
 Micros Now();
 
 // The earliest and latest representable instants: 0000-01-01T00:00:00Z and

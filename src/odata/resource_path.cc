@@ -70,6 +70,26 @@ Status AppendStep(ResourcePath& path, PathStep step) {
   return Status::Ok();
 }
 
+// The end of the message for a segment `text` after the collection
+// `collection` (the path so far): a suggestion only where the path it names
+// is valid, so that a client who follows it gets an answer, not another 400.
+std::string CollectionHint(const EntityTypeDef& type, std::string_view collection, std::string_view text) {
+  int64_t id = 0;
+  if (ParseNonNegativeInt(text, id) == IntSyntax::kOk && id > 0)
+    return "; an id goes in parentheses, as in " + std::string(collection) + "(" + std::string(text) + ")";
+  if (text == "$count") return "; $count as a path segment is not offered, use the query option $count=true";
+  Result<Segment> segment = SplitSegment(text);
+  if (segment.ok()) {
+    const NavigationDef* navigation = type.FindNavigation(segment->name);
+    const bool keeps_key = navigation != nullptr && navigation->to_many && segment->key.has_value() &&
+                           ParseId(text, *segment->key).ok();
+    if (navigation != nullptr || type.FindProperty(segment->name) != nullptr)
+      return "; address one entity by id first, as in " + std::string(collection) + "(1)/" +
+             std::string(keeps_key ? text : segment->name);
+  }
+  return "; to address one entity, put its id in parentheses, as in " + std::string(collection) + "(1)";
+}
+
 }  // namespace
 
 bool ResourcePath::is_collection() const {
@@ -131,10 +151,11 @@ Result<ResourcePath> ParseResourcePath(std::string_view path) {
           addressed = Addressed::kRef;
           continue;
         }
-        std::string collection(result.last().navigation ? result.last().navigation->name : type.set_name);
+        // The path before this segment (Split hands out views into `path`).
+        const std::string_view collection =
+            path.substr(0, static_cast<size_t>(text.data() - path.data()) - 1);
         return BadRequest(Quoted(text) + " cannot follow the collection " + Quoted(collection) +
-                          "; only $ref may, or address one entity by id first, as in " + collection + "(1)/" +
-                          std::string(text));
+                          " (only $ref may)" + CollectionHint(type, collection, text));
       }
       case Addressed::kEntity:
         break;

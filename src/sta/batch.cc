@@ -1,6 +1,7 @@
 #include "sta/batch.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <map>
 #include <random>
 
@@ -258,13 +259,7 @@ class BatchExecutor {
   }
 
   static HttpResponse DependencyFailed(std::string message) {
-    HttpResponse response;
-    response.status = 424;
-    boost::json::object body;
-    body["code"] = 424;
-    body["message"] = std::move(message);
-    response.body = ToJson(body);
-    return response;
+    return FromError(Error{ErrorCode::kFailedDependency, std::move(message)});
   }
 
   // The first dependency of requests [begin, end) that failed, if any.
@@ -425,16 +420,25 @@ HttpResponse MultipartBatchResponse(const std::vector<BatchResponse>& responses)
     }
     size_t end = i;
     while (end < responses.size() && responses[end].group == responses[i].group) ++end;
+    const auto first = responses.begin() + static_cast<std::ptrdiff_t>(i);
+    const auto last = responses.begin() + static_cast<std::ptrdiff_t>(end);
+    // OData 4.0 Part 1 §11.7.4: when a request of a change set fails, the
+    // change set is not answered as multipart/mixed but with a single
+    // application/http response that applies to all of its requests: the
+    // failing request's (the others only say 424, not applied).
+    auto failed = std::find_if(first, last, [](const BatchResponse& r) {
+      return r.response.status >= 400 && r.response.status != 424;
+    });
+    if (failed == last)  // every request of the group not run: one of its dependencies failed
+      failed = std::find_if(first, last, [](const BatchResponse& r) { return r.response.status >= 400; });
+    if (failed != last) {
+      body += fmt::format("--{}\r\n{}", boundary, HttpPart(*failed));
+      i = end;
+      continue;
+    }
     std::string changeset = NewBoundary("changesetresponse");
     body += fmt::format("--{}\r\nContent-Type: multipart/mixed; boundary={}\r\n\r\n", boundary, changeset);
-    // A failed change set is answered with its one failing response (OData 4.0 §11.7.4).
-    auto failed = std::find_if(responses.begin() + i, responses.begin() + end,
-                               [](const BatchResponse& r) { return r.response.status >= 400 && r.response.status != 424; });
-    if (failed != responses.begin() + end) {
-      body += fmt::format("--{}\r\n{}", changeset, HttpPart(*failed));
-    } else {
-      for (size_t j = i; j < end; ++j) body += fmt::format("--{}\r\n{}", changeset, HttpPart(responses[j]));
-    }
+    for (size_t j = i; j < end; ++j) body += fmt::format("--{}\r\n{}", changeset, HttpPart(responses[j]));
     body += fmt::format("--{}--\r\n", changeset);
     i = end;
   }

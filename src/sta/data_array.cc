@@ -51,7 +51,7 @@ Result<std::vector<RowGroup>> ParseGroups(const json::value& document) {
     for (const auto& name : components->as_array()) {
       if (!name.is_string()) return BadRequest(fmt::format("{}.components: names must be strings", where));
       std::string_view text = name.as_string();
-      if (text == "FeatureOfInterest/id") {
+      if (text == kFeatureOfInterestIdComponent) {
         group.columns.push_back(nullptr);
         continue;
       }
@@ -79,6 +79,34 @@ Result<std::vector<RowGroup>> ParseGroups(const json::value& document) {
 }
 
 }  // namespace
+
+Result<std::vector<std::string>> DataArrayComponents(const std::vector<std::string>& select) {
+  const model::EntityTypeDef& observation = model::TypeOf(EntityKind::kObservation);
+  std::vector<std::string> components;
+  if (select.empty()) {
+    components.emplace_back("id");
+    for (const auto& property : observation.properties) components.emplace_back(property.name);
+    return components;
+  }
+  for (const std::string& name : select) {
+    if (name == "@iot.id") {
+      components.emplace_back("id");
+    } else if (observation.FindProperty(name) != nullptr) {
+      components.push_back(name);
+    } else if (name == "FeatureOfInterest") {
+      components.emplace_back(kFeatureOfInterestIdComponent);
+    } else {
+      std::string allowed = "id";
+      for (const auto& property : observation.properties) allowed += fmt::format(", {}", property.name);
+      return BadRequest(
+          fmt::format("$select: '{}' is not a dataArray component; with $resultFormat=dataArray, "
+                      "$select takes {} and FeatureOfInterest (its id)",
+                      name, allowed),
+          "$select");
+    }
+  }
+  return components;
+}
 
 Result<HttpResponse> CreateObservations(store::Store& store, const Links& links, const json::value& document) {
   FUNDAMENT_ASSIGN_OR_RETURN(auto groups, ParseGroups(document));

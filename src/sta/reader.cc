@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "sta/data_array.h"
+
 namespace fundament::sta {
 
 namespace json = boost::json;
@@ -124,13 +126,24 @@ int64_t Reader::PageSize(const odata::QueryOptions& options) const {
 Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::QueryOptions& options,
                                  std::string_view raw_path, std::string_view raw_query) {
   auto read = [this](const store::ReadRequest& r) { return store_.Read(r); };
-  FUNDAMENT_ASSIGN_OR_RETURN(auto parent, ResolvePath(read, path));
+  // A single-valued navigation without related entity (`Observations(1)/Datastream`
+  // of an Observation of a MultiDatastream) is answered like a null property:
+  // 204 No Content (OData 4.0 Part 1 §11.2.6, OGC 18-088 §9.2.4). A property
+  // below it (`…/Datastream/name`) addresses nothing and stays 404.
+  const AbsentNavigation absent =
+      path.property == nullptr ? AbsentNavigation::kEmpty : AbsentNavigation::kNotFound;
+  FUNDAMENT_ASSIGN_OR_RETURN(auto parent, ResolvePath(read, path, absent));
   const model::EntityTypeDef& type = *path.last().type;
 
   HttpResponse response;
   if (path.is_collection()) {
     FUNDAMENT_ASSIGN_OR_RETURN(auto body, Collection(path, parent, options, raw_path, raw_query));
     response.body = ToJson(body);
+    return response;
+  }
+  if (!parent) {
+    response.status = 204;
+    response.content_type.clear();
     return response;
   }
 
@@ -207,6 +220,10 @@ Result<json::object> Reader::Collection(const odata::ResourcePath& path, const s
   const model::EntityTypeDef& type = *path.last().type;
   Selection selection(options.select);
   const int64_t page = PageSize(options);
+  std::vector<std::string> components;
+  if (options.result_format == odata::ResultFormat::kDataArray) {
+    FUNDAMENT_ASSIGN_OR_RETURN(components, DataArrayComponents(options.select));
+  }
 
   store::ReadRequest request = RequestFor(path, parent);
   request.filter = options.filter;
@@ -217,8 +234,10 @@ Result<json::object> Reader::Collection(const odata::ResourcePath& path, const s
   if (!path.ref) request.properties = selection.StoreProperties(type);
   FUNDAMENT_ASSIGN_OR_RETURN(auto result, store_.Read(request));
 
-  const bool more = static_cast<int64_t>(result.entities.size()) > page;
-  if (more) result.entities.pop_back();
+  // With $top=0 the extra entity says more exist, but a nextLink would ask
+  // for the same empty page again: a client following it would never stop.
+  const bool more = page > 0 && static_cast<int64_t>(result.entities.size()) > page;
+  if (static_cast<int64_t>(result.entities.size()) > page) result.entities.pop_back();
 
   json::object body;
   if (result.count) body["@iot.count"] = *result.count;
@@ -230,13 +249,6 @@ Result<json::object> Reader::Collection(const odata::ResourcePath& path, const s
 
   if (options.result_format == odata::ResultFormat::kDataArray) {
     // Observations grouped by (Multi)Datastream, in order of first appearance (OGC 18-088 §13.1).
-    std::vector<std::string> components;
-    if (options.select.empty()) {
-      components.emplace_back("id");
-      for (const auto& property : type.properties) components.emplace_back(property.name);
-    } else {
-      for (const auto& name : options.select) components.push_back(name == "@iot.id" ? "id" : name);
-    }
     json::array groups;
     std::vector<std::pair<std::string, size_t>> group_index;
     for (const auto& entity : result.entities) {
@@ -263,6 +275,12 @@ Result<json::object> Reader::Collection(const odata::ResourcePath& path, const s
       for (const auto& c : components) {
         if (c == "id") {
           row.emplace_back(entity.id);
+        } else if (c == kFeatureOfInterestIdComponent) {
+          if (auto feature = entity.ReferenceId("FeatureOfInterest")) {
+            row.emplace_back(*feature);
+          } else {
+            row.emplace_back(nullptr);
+          }
         } else if (const json::value* v = entity.properties.if_contains(c)) {
           row.push_back(*v);
         } else {
@@ -331,8 +349,9 @@ Status Reader::Expand(const model::EntityTypeDef& type, const store::Entity& ent
       continue;
     }
 
-    const bool more = static_cast<int64_t>(result.entities.size()) > page;
-    if (more) result.entities.pop_back();
+    // As for top-level collections: no nextLink to another empty page.
+    const bool more = page > 0 && static_cast<int64_t>(result.entities.size()) > page;
+    if (static_cast<int64_t>(result.entities.size()) > page) result.entities.pop_back();
     json::array children;
     children.reserve(result.entities.size());
     for (const auto& child_entity : result.entities) {

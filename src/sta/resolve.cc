@@ -11,7 +11,8 @@ std::string EntityName(const model::EntityTypeDef& type, int64_t id) {
 
 }  // namespace
 
-Result<std::optional<ResolvedEntity>> ResolvePath(const ReadFunction& read, const odata::ResourcePath& path) {
+Result<std::optional<ResolvedEntity>> ResolvePath(const ReadFunction& read, const odata::ResourcePath& path,
+                                                  AbsentNavigation absent) {
   std::optional<ResolvedEntity> current;
   for (size_t i = 0; i < path.steps.size(); ++i) {
     const odata::PathStep& step = path.steps[i];
@@ -31,7 +32,10 @@ Result<std::optional<ResolvedEntity>> ResolvePath(const ReadFunction& read, cons
         return NotFound(i == 0 ? fmt::format("no entity {}", EntityName(*step.type, *step.id))
                                : fmt::format("no entity {} related to {}", EntityName(*step.type, *step.id),
                                              EntityName(*current->type, current->id)));
-      return NotFound(fmt::format("{} has no {}", EntityName(*current->type, current->id), step.navigation->name));
+      if (absent == AbsentNavigation::kEmpty && i + 1 == path.steps.size())
+        return std::optional<ResolvedEntity>();
+      return NotFound(
+          fmt::format("{} has no {}", EntityName(*current->type, current->id), step.navigation->name));
     }
     current = ResolvedEntity{step.type, result.entities.front().id};
   }

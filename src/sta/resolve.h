@@ -23,7 +23,17 @@ struct ResolvedEntity {
 // `Datastreams(2)/Thing` it is the Thing), or nothing for a plain entity set.
 // kNotFound when any step does not exist.
 using ReadFunction = std::function<Result<store::ReadResult>(const store::ReadRequest&)>;
-Result<std::optional<ResolvedEntity>> ResolvePath(const ReadFunction& read, const odata::ResourcePath& path);
+
+// What ResolvePath makes of a last step that is a single-valued navigation
+// with no related entity (the Datastream of an Observation of a
+// MultiDatastream): an error (kNotFound, for writes: there is nothing to
+// change), or no entity (for reads, which answer 204 No Content).
+enum class AbsentNavigation { kNotFound, kEmpty };
+
+// With AbsentNavigation::kEmpty, a path whose last step is such a navigation
+// resolves to std::nullopt; every earlier step must still exist.
+Result<std::optional<ResolvedEntity>> ResolvePath(const ReadFunction& read, const odata::ResourcePath& path,
+                                                  AbsentNavigation absent = AbsentNavigation::kNotFound);
 
 // The read request for the collection or entity addressed by `path`, given the
 // resolved parent of its last step.

@@ -1,5 +1,7 @@
 #include "sta/service.h"
 
+#include <algorithm>
+#include <cctype>
 #include <exception>
 
 #include <boost/json.hpp>
@@ -41,7 +43,9 @@ HttpResponse ErrorResponse(const Error& error) {
   return response;
 }
 
-HttpResponse ServiceRoot(const Links& links, const ServiceOptions& options) {
+// The service root document (OGC 18-088 §9.2.1). `version_prefix` is "/v1.1"
+// or "/v1.0".
+HttpResponse ServiceRoot(const Links& links, const ServiceOptions& options, std::string_view version_prefix) {
   json::array sets;
   for (model::EntityKind kind : model::kAllEntityKinds) {
     const auto& type = model::TypeOf(kind);
@@ -49,6 +53,16 @@ HttpResponse ServiceRoot(const Links& links, const ServiceOptions& options) {
     entry["name"] = type.set_name;
     entry["url"] = fmt::format("{}/{}", links.root(), type.set_name);
     sets.emplace_back(std::move(entry));
+  }
+  json::object body;
+  body["value"] = std::move(sets);
+  // serverSettings came with 1.1 (OGC 18-088 Annex B): a 1.0 root lists the
+  // entity sets only. Announcing the 1.1 requirement classes under /v1.0
+  // would claim that this path speaks 1.1.
+  if (version_prefix == "/v1.0") {
+    HttpResponse response;
+    response.body = ToJson(body);
+    return response;
   }
   json::array conformance;
   for (auto c : kConformanceClasses) conformance.emplace_back(fmt::format("{}{}", kConformancePrefix, c));
@@ -65,12 +79,34 @@ HttpResponse ServiceRoot(const Links& links, const ServiceOptions& options) {
     settings[fmt::format("{}create-observations-via-mqtt/observations-creation", kConformancePrefix)] = mqtt;
   }
   settings["conformance"] = std::move(conformance);
-  json::object body;
-  body["value"] = std::move(sets);
   body["serverSettings"] = std::move(settings);
   HttpResponse response;
   response.body = ToJson(body);
   return response;
+}
+
+// Entity bodies are JSON (OGC 18-088 §10): a write that says it sends
+// something else (text/plain, or the form type `curl -d` sends unless told
+// otherwise) is refused with 415 rather than read as JSON regardless. A
+// missing Content-Type is accepted: RFC 9110 §8.3 lets a sender leave it out,
+// and device firmware often does. Parameters (`; charset=utf-8`) are allowed.
+Status CheckJsonContentType(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  constexpr std::string_view kJson = "application/json";
+  const bool json =
+      type.size() == kJson.size() && std::equal(type.begin(), type.end(), kJson.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+      });
+  if (type.empty() || json) return Status::Ok();
+  // The type is echoed only when it is short printable ASCII: error bodies
+  // must stay valid JSON whatever a client sends.
+  const bool printable = type.size() <= 100 &&
+                         std::all_of(type.begin(), type.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  return Error{ErrorCode::kUnsupportedMediaType,
+               printable ? fmt::format("request bodies must be application/json, not '{}'", type)
+                         : std::string("request bodies must be application/json")};
 }
 
 // The methods `resource` answers, for the Allow header that a 405 must carry
@@ -125,7 +161,7 @@ Result<HttpResponse> Service::Dispatch(const RequestContext& context, std::strin
   const Links& links = context.links();
   if (resource.empty()) {
     if (method != "GET" && method != "HEAD") return Error{ErrorCode::kMethodNotAllowed, "the service root is read-only"};
-    return ServiceRoot(links, options_);
+    return ServiceRoot(links, options_, context.version_prefix());
   }
   if (resource == "$batch") {
     if (method != "POST") return Error{ErrorCode::kMethodNotAllowed, "$batch takes POST"};
@@ -133,6 +169,7 @@ Result<HttpResponse> Service::Dispatch(const RequestContext& context, std::strin
   }
   if (resource == "CreateObservations") {
     if (method != "POST") return Error{ErrorCode::kMethodNotAllowed, "CreateObservations takes POST"};
+    FUNDAMENT_RETURN_IF_ERROR(CheckJsonContentType(content_type));
     FUNDAMENT_ASSIGN_OR_RETURN(auto document, ParseJsonBody(body));
     return CreateObservations(store_, links, document);
   }
@@ -155,6 +192,7 @@ Result<HttpResponse> Service::Dispatch(const RequestContext& context, std::strin
   if (method == "POST" || method == "PATCH" || method == "PUT" || method == "DELETE") {
     json::value document;
     if (method != "DELETE") {
+      FUNDAMENT_RETURN_IF_ERROR(CheckJsonContentType(content_type));
       FUNDAMENT_ASSIGN_OR_RETURN(document, ParseJsonBody(body));
     }
     std::optional<WrittenEntity> written;

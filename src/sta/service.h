@@ -56,7 +56,9 @@ class Service {
 
   // Answers one request given by parts: `resource` is the path below the
   // version prefix ("Things(1)/Datastreams", still percent-encoded), `query`
-  // the raw query string. Used by Handle() and by $batch.
+  // the raw query string. Used by Handle() and by $batch. The body of a
+  // POST, PATCH or PUT must be JSON: a `content_type` other than
+  // application/json (with any parameters) or "" is kUnsupportedMediaType.
   Result<HttpResponse> Dispatch(const RequestContext& context, std::string_view method, std::string_view resource,
                                 std::string_view query, std::string_view body, std::string_view content_type);
 

@@ -130,6 +130,28 @@ def test_json_batch_dependent_of_a_failed_request_is_424(api):
     assert api.counts() == before
 
 
+def test_json_batch_error_bodies_have_the_shape_of_every_other_error(api):
+    # A client reads an error the same way wherever it comes from: a 424 in a
+    # batch carries the members a direct 400 carries (code, error, message).
+    direct = assert_error(api.post("Things", {"name": "no description"}), 400)
+    bad = s.thing()
+    del bad["description"]
+    answers = json_batch(api, [
+        {"id": "a", "atomicityGroup": "g", "method": "POST", "url": "Things", "body": s.thing()},
+        {"id": "b", "atomicityGroup": "g", "method": "POST", "url": "Things", "body": bad},
+        {"id": "c", "dependsOn": ["g"], "method": "POST", "url": "Things", "body": s.thing()},
+    ])
+    assert [answers[i]["status"] for i in ("a", "b", "c")] == [424, 400, 424], answers
+    for answer in answers.values():
+        body = answer["body"]
+        assert body["code"] == answer["status"], answer
+        assert isinstance(body.get("error"), str) and body["error"], answer
+        assert isinstance(body.get("message"), str) and body["message"], answer
+        assert {"code", "error", "message"} <= set(body) and set(body) <= set(direct) | {"field"}, answer
+    assert answers["b"]["body"]["error"] == direct["error"]
+    assert answers["a"]["body"]["error"] == answers["c"]["body"]["error"] != direct["error"]
+
+
 def test_json_batch_update_and_delete(api):
     g = s.Graph(api)
     sid = api.create_id("Sensors", s.sensor())
@@ -308,3 +330,28 @@ def test_failing_change_set_commits_nothing(api):
     assert any(r.status >= 400 for r in failed), failed
     assert parts[1].status == 200
     assert api.counts() == before
+
+
+def test_failing_change_set_is_answered_with_one_response(api):
+    # OData 4.0 Part 1 §11.7.4: "When a request within a change set fails, the
+    # change set response is not represented using the multipart/mixed media
+    # type. Instead, a single response, using the application/http media type
+    # [...] is returned that applies to all requests in the change set".
+    g = s.Graph(api)
+    host = api.root.split("//", 1)[1]
+    bad = s.datastream(Thing={"@iot.id": "$t"}, Sensor=ref(g.sensor), ObservedProperty=ref(g.op))
+    del bad["unitOfMeasurement"]
+    parts = multipart_batch(api, [
+        http_part("GET", f"/v1.1/Things({g.thing})", host=host),
+        change_set([
+            http_part("POST", "/v1.1/Things", s.thing(), content_id="t", host=host),
+            http_part("POST", "/v1.1/Datastreams", bad, content_id="d", host=host),
+        ]),
+        http_part("GET", f"/v1.1/Things({g.thing})", host=host),
+    ])
+    assert len(parts) == 3, parts
+    failed = parts[1]
+    assert not isinstance(failed, list), f"a failed change set must not be a nested multipart: {failed}"
+    assert failed.status == 400, failed
+    assert failed.json["code"] == 400 and "unitOfMeasurement" in failed.body, failed
+    assert parts[0].status == 200 and parts[2].status == 200

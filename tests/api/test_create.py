@@ -155,6 +155,11 @@ INVALID_GEOJSON = [
     {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]},
     {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]},
     {"type": "Feature", "geometry": {"type": "Point", "coordinates": "x"}},
+    # RFC 7946 §4: WGS 84 longitude in [-180, 180], latitude in [-90, 90].
+    {"type": "Point", "coordinates": [180.5, 54.25]},
+    {"type": "Point", "coordinates": [10.5, -90.5]},
+    {"type": "Point", "coordinates": [54.25, 100.5]},
+    {"type": "LineString", "coordinates": [[10.5, 54.25], [-190, 54.25]]},
 ]
 
 
@@ -164,7 +169,7 @@ def test_invalid_geojson_is_400(api, g, set_name, field, geojson):
     body = valid_body(set_name, g)
     body[field] = geojson
     before = api.count(set_name)
-    assert_error(api.post(set_name, body), 400)
+    assert_error_names(api.post(set_name, body), field)
     assert api.count(set_name) == before
 
 

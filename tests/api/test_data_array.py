@@ -95,6 +95,29 @@ def test_multi_datastream_observations(api, g):
     assert row["result"] == [1.5, 60]
 
 
+def test_feature_of_interest_is_given_by_id(api, g):
+    # §13.1 makes components Observation property names; the FeatureOfInterest
+    # is a link, so its component is the one CreateObservations takes (§13.2):
+    # "FeatureOfInterest/id", with the ids -- never a column of nulls.
+    body = api.get_json("Observations?$resultFormat=dataArray&$select=result,FeatureOfInterest")
+    assert body["value"], body
+    for group in body["value"]:
+        assert group["components"] == ["result", "FeatureOfInterest/id"], group
+        set_name = "MultiDatastreams" if "MultiDatastream@iot.navigationLink" in group else "Datastreams"
+        parent = g.multi if set_name == "MultiDatastreams" else None
+        link = group[f"{set_name[:-1]}@iot.navigationLink"]
+        parent = parent or (g.datastream if link.endswith(f"({g.datastream})") else g.ds2)
+        for row in check_group(api, group, set_name, parent):
+            assert row["FeatureOfInterest/id"] == g.foi, row
+
+
+@pytest.mark.parametrize("component", ["@iot.selfLink", "Datastream", "MultiDatastream"])
+def test_select_of_what_is_no_component_is_400(api, g, component):
+    body = assert_error(api.get(f"Observations?$resultFormat=dataArray&$select=result,{component}"), 400)
+    assert component in body["message"], body
+    assert "phenomenonTime" in body["message"] and "FeatureOfInterest" in body["message"], body
+
+
 def test_top_and_next_link(api, g):
     path = f"Datastreams({g.datastream})/Observations?$resultFormat=dataArray&$top=2&$orderby=phenomenonTime"
     pages = api.pages(path)
@@ -205,3 +228,11 @@ def test_malformed_create_observations_is_400(api, g, case):
     before = api.count("Observations")
     assert_error(api.post("CreateObservations", MALFORMED[case](g.datastream)), 400)
     assert api.count("Observations") == before
+
+
+def test_create_observations_of_another_media_type_is_415(api, g):
+    before = api.count(f"Datastreams({g.datastream})/Observations")
+    body = ('[{"Datastream": {"@iot.id": %d}, "components": ["result"], "dataArray": [[1.0]]}]'
+            % g.datastream).encode()
+    assert_error(api.post("CreateObservations", data=body, headers={"Content-Type": "text/csv"}), 415)
+    assert api.count(f"Datastreams({g.datastream})/Observations") == before

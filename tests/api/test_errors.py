@@ -85,13 +85,28 @@ def test_method_not_allowed_on_service_root(api):
     assert_error(api.delete(""), 405, 400)
 
 
-def test_unexpected_content_type(api):
-    response = api.post("Things", data=b'{"name": "plain", "description": "text"}',
-                        headers={"Content-Type": "text/plain"})
-    if response.status_code >= 400:
-        assert_error(response, 400, 415)
-    else:
-        assert response.status_code == 201, describe(response)
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          "application/xml", "application/jsonx"])
+@pytest.mark.parametrize("method", ["POST", "PATCH", "PUT"])
+def test_body_of_another_media_type_is_415(api, thing_id, method, content_type):
+    # Entity bodies are JSON (OGC 18-088 §10); RFC 9110 §15.5.16: 415 when the
+    # content is in a format the target resource does not support.
+    path = "Things" if method == "POST" else f"Things({thing_id})"
+    before = api.get_json(f"Things({thing_id})")
+    count = api.count("Things")
+    body = b'{"name": "plain", "description": "text"}'
+    response = api.request(method, path, data=body, headers={"Content-Type": content_type})
+    assert_error(response, 415)
+    assert api.count("Things") == count
+    assert api.get_json(f"Things({thing_id})") == before
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json", "application/json; charset=utf-8",
+                                          "Application/JSON;charset=UTF-8"])
+def test_json_body_with_or_without_content_type_is_accepted(api, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = api.post("Things", data=b'{"name": "plain", "description": "json"}', headers=headers)
+    assert response.status_code == 201, describe(response)
 
 
 def test_errors_name_the_problem(api):

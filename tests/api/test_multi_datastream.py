@@ -147,3 +147,23 @@ def test_the_same_observed_property_twice_is_400(api, g):
     before = api.count("MultiDatastreams")
     assert_error(api.post("MultiDatastreams", s.multi_datastream(g.thing, g.sensor, [g.ops[0], g.ops[0]])), 400)
     assert api.count("MultiDatastreams") == before
+
+
+def test_absent_datastream_of_an_observation_is_204(api, g, multi):
+    # An Observation of a MultiDatastream has no Datastream. OData 4.0 Part 1
+    # §11.2.6: "If the relationship terminates on a single entity [...] If no
+    # entity is related, the service returns 204 No Content" -- as for a null
+    # single-valued property (OGC 18-088 §9.2, Usage 4). An unknown entity
+    # further up the path is still 404.
+    mid = multi["@iot.id"]
+    oid = api.create_id("Observations", s.observation("2024-05-01T11:00:00Z", [20.5, 61],
+                                                      MultiDatastream=ref(mid), FeatureOfInterest=ref(g.foi)))
+    assert api.get_json(f"Observations({oid})?$expand=Datastream")["Datastream"] is None
+    for path in (f"Observations({oid})/Datastream", f"Observations({oid})/Datastream/$ref"):
+        response = api.get(path)
+        assert response.status_code == 204, s.describe(response)
+        assert response.content == b"", s.describe(response)
+    assert api.get_json(f"Observations({oid})/MultiDatastream")["@iot.id"] == mid
+    assert_error(api.get("Observations(987654321)/Datastream"), 404)
+    assert_error(api.get(f"Observations({oid})/Datastream/Thing"), 404)
+    assert_error(api.get(f"Observations({oid})/Datastream/name"), 404)

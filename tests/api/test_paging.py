@@ -87,6 +87,17 @@ def test_top_equal_to_the_rest_has_no_next_link(api, data):
     assert len(body["value"]) == 2 and "@iot.nextLink" not in body
 
 
+def test_top_zero_has_no_next_link(api, data):
+    # $top=0 asks for no entities; a nextLink would name the same empty page
+    # again, and a client following nextLinks would never stop.
+    body = api.get_json("Things?$top=0&$count=true")
+    assert body["value"] == [] and body["@iot.count"] == 5, body
+    assert "@iot.nextLink" not in body, body
+    ds = api.get_json(f"Datastreams({data['ds']})?$expand=Observations($top=0;$count=true)")
+    assert ds["Observations"] == [] and ds["Observations@iot.count"] == N_OBSERVATIONS, ds
+    assert "Observations@iot.nextLink" not in ds, ds
+
+
 def test_top_above_the_maximum_is_capped_not_refused(api, data):
     path = f"Datastreams({data['ds']})/Observations?$top=100000000&$orderby=result"
     first = api.get(path)

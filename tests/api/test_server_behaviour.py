@@ -1,6 +1,8 @@
 """What the server does on its own: HistoricalLocations, derived FeaturesOfInterest,
 default times, and the Datastream's phenomenonTime (OGC 18-088 §8.2, §10.2)."""
 
+import re
+
 import pytest
 
 import support as s
@@ -126,6 +128,21 @@ def test_observation_without_phenomenon_time_gets_now(api):
     obs = api.create("Observations", s.observation(None, 5.0, Datastream=ref(g.datastream)))
     assert_recent(obs["phenomenonTime"])
     assert_recent(api.get_json(f"Observations({obs['@iot.id']})")["phenomenonTime"])
+
+
+def test_server_made_times_are_written_like_client_times(api):
+    # One format for every time in answers: a client-sent time comes back with
+    # milliseconds, and so must the times the server makes (a HistoricalLocation's
+    # time, a default phenomenonTime), or clients see two formats for one field.
+    g = s.Graph(api)
+    client = api.create("Observations", s.observation("2024-05-01T10:00:00Z", 1.0, Datastream=ref(g.datastream)))
+    assert client["phenomenonTime"] == "2024-05-01T10:00:00.000Z", client
+    server_made = [api.create("Observations", s.observation(None, 2.0, Datastream=ref(g.datastream)))["phenomenonTime"]]
+    for _ in range(5):
+        tid = api.create_id("Things", s.thing(Locations=[ref(g.location)]))
+        server_made += [h["time"] for h in api.get_json(f"Things({tid})/HistoricalLocations")["value"]]
+    for text in server_made:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", text), f"{text}: not milliseconds"
 
 
 def test_result_time_is_null_when_omitted(api):

@@ -1,17 +1,19 @@
 """The server as an operator configures it (docs/configuration.md): an external
-URL in every link, CORS for a listed dashboard origin, size limits, and a
-graceful shutdown on SIGTERM that finishes the request in flight."""
+URL in every link, CORS for a listed dashboard origin, size limits, a
+graceful shutdown on SIGTERM that finishes the request in flight, and one
+server per data directory."""
 
 import json
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
 import requests
 
 import support as s
-from server_process import ServerProcess
+from server_process import ServerProcess, binary_path
 from support import assert_error, describe
 
 EXTERNAL = "https://sensors.example.org/sta"
@@ -120,3 +122,26 @@ def test_sigterm_finishes_the_request_in_flight(tmp_path, start_server):
     # The answered write is on disk.
     again = start_server(tmp_path / "data")
     assert again.get_json(f"Things({created['@iot.id']})")["name"] == "in-flight"
+
+
+def test_second_server_on_the_same_data_directory_refuses_to_start(tmp_path, start_server):
+    # One server owns a data directory: a second one started on it by mistake
+    # must stop at once, say why, and exit 1 (docs/operations.md) -- not serve
+    # the same database beside the first.
+    data = tmp_path / "data"
+    first = start_server(data)
+    tid = first.create_id("Things", s.thing("only-one-server"))
+    try:
+        second = subprocess.run([str(binary_path()), "serve", "--port", "0", "--data", str(data),
+                                 "--log-level", "info"], stdin=subprocess.DEVNULL, capture_output=True, timeout=15)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a second server on the same data directory started and kept running")
+    output = (second.stdout + second.stderr).decode("utf-8", errors="replace")
+    assert second.returncode == 1, output
+    assert "in use by another fundament process" in output and str(data) in output, output
+    assert '"msg":"listening"' not in output, output
+    assert first.get_json(f"Things({tid})")["name"] == "only-one-server"
+    # The lock goes with the process that held it.
+    assert first.server.stop() == 0
+    again = start_server(data)
+    assert again.get_json(f"Things({tid})")["name"] == "only-one-server"

@@ -63,3 +63,15 @@ def test_conformance_is_a_list_of_distinct_uris(root):
 def test_trailing_slash_serves_the_same_document(api, root):
     # The standard's own example requests "http://example.org/v1.1/".
     assert api.get_json(api.base + "/") == root
+
+
+def test_v1_0_root_announces_no_1_1_classes(api):
+    # serverSettings and its requirement classes came with 1.1 (OGC 18-088
+    # Annex B); the /v1.0 root lists the entity sets, under /v1.0, and claims
+    # no 1.1 conformance.
+    body = api.get_json(api.root + "/v1.0")
+    by_name = {element["name"]: element["url"] for element in body["value"]}
+    for name in ENTITY_SETS:
+        assert by_name.get(name) == f"{api.root}/v1.0/{name}", body
+    assert "serverSettings" not in body, body
+    assert "iot_sensing/1.1" not in str(body), body

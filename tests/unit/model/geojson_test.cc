@@ -72,8 +72,18 @@ TEST(ValidateGeoJson, AcceptsForeignMembersAndBbox) {
   ExpectValid(R"({"type":"Point","coordinates":[1,2,3],"bbox":[1,2,3,1,2,3]})");
 }
 
+// Elevation (the third number) has no range, so it can show that integers of
+// every JSON representation count as numbers.
 TEST(ValidateGeoJson, AcceptsUnsignedAndLargeIntegers) {
-  ExpectValid(R"({"type":"Point","coordinates":[18446744073709551615,-9223372036854775808]})");
+  ExpectValid(R"({"type":"Point","coordinates":[7,51,18446744073709551615]})");
+  ExpectValid(R"({"type":"Point","coordinates":[7,51,-9223372036854775808]})");
+}
+
+TEST(ValidateGeoJson, AcceptsTheEdgesOfLongitudeAndLatitude) {
+  ExpectValid(R"({"type":"Point","coordinates":[180,90]})");
+  ExpectValid(R"({"type":"Point","coordinates":[-180,-90]})");
+  ExpectValid(R"({"type":"Point","coordinates":[-180.0,90.0,-11034]})");
+  ExpectValid(R"({"type":"LineString","coordinates":[[179.9,0],[-179.9,0]]})");
 }
 
 // --- Invalid geometries ------------------------------------------------------
@@ -114,6 +124,41 @@ TEST(ValidateGeoJson, RejectsBadPositions) {
   EXPECT_THAT(ErrorOf(R"({"type":"Point","coordinates":[[1,2]]})"), HasSubstr("location.coordinates[0]"));
   EXPECT_THAT(ErrorOf(R"({"type":"Point","coordinates":[1,null]})"), HasSubstr("location.coordinates[1]"));
   EXPECT_THAT(ErrorOf(R"({"type":"Point","coordinates":[true,1]})"), HasSubstr("location.coordinates[0]"));
+}
+
+// RFC 7946 §4: positions are WGS 84 longitude, latitude.
+TEST(ValidateGeoJson, RejectsLongitudeOutsideItsRange) {
+  Status status = ValidateGeoJson(Json(R"({"type":"Point","coordinates":[180.5,54]})"), "location");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kBadRequest);
+  EXPECT_EQ(status.error().field, "location.coordinates[0]");
+  EXPECT_EQ(status.error().message, "location.coordinates[0]: longitude 180.5 is outside [-180, 180]");
+  EXPECT_THAT(ErrorOf(R"({"type":"Point","coordinates":[-200,0]})"), HasSubstr("longitude -200"));
+  EXPECT_THAT(ErrorOf(R"({"type":"Point","coordinates":[18446744073709551615,0]})"), HasSubstr("longitude"));
+}
+
+TEST(ValidateGeoJson, RejectsLatitudeOutsideItsRange) {
+  // Latitude and longitude swapped: the usual way to get here.
+  Status status = ValidateGeoJson(Json(R"({"type":"Point","coordinates":[54.3,110.1]})"), "feature");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().field, "feature.coordinates[1]");
+  EXPECT_EQ(status.error().message, "feature.coordinates[1]: latitude 110.1 is outside [-90, 90]");
+  EXPECT_THAT(ErrorOf(R"({"type":"Point","coordinates":[0,-90.0001]})"), HasSubstr("latitude -90.0001"));
+}
+
+TEST(ValidateGeoJson, RangeErrorsNameThePositionInEveryGeometry) {
+  EXPECT_THAT(ErrorOf(R"({"type":"LineString","coordinates":[[0,0],[0,91]]})"),
+              HasSubstr("location.coordinates[1][1]: latitude"));
+  EXPECT_THAT(ErrorOf(R"({"type":"Polygon","coordinates":[[[0,0],[190,0],[1,1],[0,0]]]})"),
+              HasSubstr("location.coordinates[0][1][0]: longitude"));
+  EXPECT_THAT(ErrorOf(R"({"type":"MultiPoint","coordinates":[[0,0],[0,-95]]})"),
+              HasSubstr("location.coordinates[1][1]"));
+  EXPECT_THAT(
+      ErrorOf(R"({"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[361,0]}]})"),
+      HasSubstr("location.geometries[0].coordinates[0]: longitude"));
+  EXPECT_THAT(
+      ErrorOf(R"({"type":"Feature","geometry":{"type":"Point","coordinates":[0,100]},"properties":null})"),
+      HasSubstr("location.geometry.coordinates[1]: latitude"));
 }
 
 TEST(ValidateGeoJson, RejectsNonFiniteNumbers) {

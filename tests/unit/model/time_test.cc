@@ -445,5 +445,16 @@ TEST(Now, IsRecentAndFormattable) {
   EXPECT_EQ(MustParse(FormatInstant(now)), now);
 }
 
+// Server-made times (HistoricalLocation time, default phenomenonTime) are
+// written with milliseconds, like the times clients send.
+TEST(Now, HasWholeMillisecondsAndFormatsWithThem) {
+  for (int i = 0; i < 50; ++i) {
+    const Micros now = Now();
+    EXPECT_EQ(now % 1000, 0) << now;
+    const std::string text = FormatInstant(now);
+    ASSERT_EQ(text.size(), std::string("2025-11-18T09:00:00.000Z").size()) << text;
+  }
+}
+
 }  // namespace
 }  // namespace fundament::model

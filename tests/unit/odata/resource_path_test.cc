@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 namespace fundament::odata {
 namespace {
@@ -294,6 +295,35 @@ TEST(ResourcePath, RejectsUnknownDollarSegment) {
   MustFail("Things/$count", ErrorCode::kBadRequest);
   MustFail("Things(1)/$links", ErrorCode::kBadRequest);
   MustFail("$metadata", ErrorCode::kBadRequest);
+}
+
+// A hint "as in <path>" in an error message must name a path that parses, or
+// the client who follows it gets another 400.
+TEST(ResourcePath, HintsAfterCollectionsNameValidPaths) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"Things/1", "Things(1)"},
+      {"Things(1)/Datastreams/7", "Things(1)/Datastreams(7)"},
+      {"Datastreams/Sensor", "Datastreams(1)/Sensor"},
+      {"Datastreams/Thing(3)", "Datastreams(1)/Thing"},
+      {"Things/Datastreams(2)", "Things(1)/Datastreams(2)"},
+      {"Things/name", "Things(1)/name"},
+      {"Things/nothing", "Things(1)"},
+      {"Things/0", "Things(1)"},
+  };
+  for (const auto& [path, suggestion] : cases) {
+    Error error = MustFail(path, ErrorCode::kBadRequest);
+    const size_t at = error.message.rfind("as in ");
+    ASSERT_NE(at, std::string::npos) << path << ": " << error.message;
+    const std::string suggested = error.message.substr(at + 6);
+    EXPECT_EQ(suggested, suggestion) << path << ": " << error.message;
+    EXPECT_TRUE(ParseResourcePath(suggested).ok()) << path << " suggests " << suggested;
+  }
+}
+
+TEST(ResourcePath, CountSegmentHintsAtTheQueryOption) {
+  Error error = MustFail("Datastreams/$count", ErrorCode::kBadRequest);
+  EXPECT_THAT(error.message, HasSubstr("$count=true"));
+  EXPECT_THAT(error.message, ::testing::Not(HasSubstr("Datastreams(1)/$count")));
 }
 
 TEST(ResourcePath, IsCollectionForEveryShape) {
