@@ -10,7 +10,7 @@ JOBS        ?= $(shell nproc)
 PYTHON      ?= /usr/bin/python3
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test unit-test asan-test api-test fuzz fuzz-smoke bench clean format
+.PHONY: all deps build run test unit-test asan-test api-test fuzz fuzz-smoke bench bench-deps clean format
 
 all: build
 
@@ -57,9 +57,17 @@ fuzz: deps $(FUZZ_DIR)/build.ninja
 # Every test: the release build, unit tests and API tests under sanitizers, fuzz smoke.
 test: build api-test fuzz-smoke
 
-# Benchmarks; bench/README.md says what each measures and how to read it.
-bench: build
-	$(BUILD_DIR)/filter_bench --benchmark_min_time=0.2
+# Benchmarks against InfluxDB, nginx and raw SQLite, and the filter
+# micro-benchmark, in one run that writes bench/RESULTS.md (about 10 minutes);
+# bench/README.md says what each measures and how to read it.
+# `make bench BENCH_ARGS=--quick` is a short smoke test.
+BENCH_ARGS ?=
+
+bench-deps:
+	@scripts/install-bench-deps
+
+bench: bench-deps build
+	bench/run --build-dir $(BUILD_DIR) $(BENCH_ARGS)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')
