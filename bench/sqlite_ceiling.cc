@@ -8,7 +8,7 @@
 //           INSERT adds observations to `--datastreams` datastreams round-robin
 //           in transactions of `--batch` rows, on a connection set up like the
 //           server's writer (WAL, synchronous=NORMAL, foreign keys, SpatiaLite,
-//           the schema's triggers active). One fresh database per batch size.
+//           as the server's writer opens it). One fresh database per batch size.
 //   fill    Adds observations to an existing database that the server
 //           created (and has stopped using): `--first-rows` to the first
 //           datastream and `--other-rows` to each other one, interleaved as
@@ -212,7 +212,7 @@ void RemoveDatabase(const std::string& path) {
 }
 
 Status RunInsert(const std::string& dir, int64_t rows, const std::vector<int64_t>& batches, int datastreams,
-                 bool sync_full, bool without_triggers, const std::vector<std::string>& pragmas, bool keep) {
+                 bool sync_full, const std::vector<std::string>& pragmas, bool keep) {
   fs::create_directories(dir);
   const int64_t start_us = 1735689600LL * 1000000;  // 2025-01-01T00:00:00Z
   for (int64_t batch : batches) {
@@ -221,11 +221,6 @@ Status RunInsert(const std::string& dir, int64_t rows, const std::vector<int64_t
     FUNDAMENT_RETURN_IF_ERROR(CreateWithStoreMigration(path));
     FUNDAMENT_ASSIGN_OR_RETURN(auto db, OpenLikeTheWriter(path, sync_full));
     FUNDAMENT_ASSIGN_OR_RETURN(auto targets, CreateDatastreams(*db, datastreams));
-    if (without_triggers) {
-      // Diagnostic only: what the triggers that keep Datastream.phenomenonTime
-      // and observedArea current cost per row.
-      FUNDAMENT_RETURN_IF_ERROR(db->Execute("DROP TRIGGER observation_insert_extends_datastream"));
-    }
     std::string pragma_list;
     for (const std::string& pragma : pragmas) {
       // Diagnostic only: settings the server does not make.
@@ -238,9 +233,9 @@ Status RunInsert(const std::string& dir, int64_t rows, const std::vector<int64_t
         int64_t written, InsertRoundRobin(*db, targets, [&](size_t) { return per_target; }, batch, start_us,
                                           1000000));
     const double seconds = SecondsSince(started);
-    fmt::print(R"({{"mode":"insert","batch":{},"rows":{},"datastreams":{},"synchronous":"{}","triggers":{},"pragmas":"{}","seconds":{:.4f},"rows_per_s":{:.0f}}})"
+    fmt::print(R"({{"mode":"insert","batch":{},"rows":{},"datastreams":{},"synchronous":"{}","pragmas":"{}","seconds":{:.4f},"rows_per_s":{:.0f}}})"
                "\n",
-               batch, written, datastreams, sync_full ? "full" : "normal", !without_triggers, pragma_list, seconds,
+               batch, written, datastreams, sync_full ? "full" : "normal", pragma_list, seconds,
                written / seconds);
     std::fflush(stdout);
     db.reset();
@@ -496,7 +491,7 @@ int main(int argc, char** argv) {
   std::string dir = "ceiling", batches = "1000,10000,100000", sync = "normal";
   int64_t rows = 1000000;
   int datastreams = 100;
-  bool keep = false, without_triggers = false;
+  bool keep = false;
   std::vector<std::string> pragmas;
   CLI::App* insert = app.add_subcommand("insert", "raw inserts into fresh databases, one per batch size");
   insert->add_option("--dir", dir, "directory for the databases")->required();
@@ -505,8 +500,6 @@ int main(int argc, char** argv) {
   insert->add_option("--datastreams", datastreams, "datastreams written round-robin")->check(CLI::PositiveNumber);
   insert->add_option("--synchronous", sync, "normal or full")->check(CLI::IsMember({"normal", "full"}));
   insert->add_flag("--keep", keep, "keep the databases");
-  insert->add_flag("--without-triggers", without_triggers,
-                   "drop the trigger that extends the Datastream per row (a diagnostic, not the ceiling)");
   insert->add_option("--pragma", pragmas, "an extra PRAGMA after opening, e.g. temp_store=MEMORY (a diagnostic)");
 
   std::string db;
@@ -532,7 +525,7 @@ int main(int argc, char** argv) {
   read->add_option("--repeat", repeat, "timed runs (after one warm-up run)")->check(CLI::PositiveNumber);
 
   CLI11_PARSE(app, argc, argv);
-  if (*insert) return Report(RunInsert(dir, rows, ParseList(batches), datastreams, sync == "full", without_triggers, pragmas, keep));
+  if (*insert) return Report(RunInsert(dir, rows, ParseList(batches), datastreams, sync == "full", pragmas, keep));
   if (*fill) return Report(RunFill(db, first_rows, other_rows, start_us, step_us, fill_batch));
   return Report(RunRead(db, datastream, from_us, to_us, limit, latest, repeat));
 }

@@ -178,48 +178,6 @@ CREATE INDEX observation_multi_datastream_time
 CREATE INDEX observation_feature ON observation(feature_id);
 )sql";
 
-// Widens the phenomenonTime, resultTime and observedArea of the
-// (Multi)Datastream of NEW to cover it. Narrowing after a delete or a change
-// is done by the store, which knows when an observation was on the edge.
-// min()/max() of SQLite return NULL when an argument is NULL, hence coalesce.
-constexpr std::string_view kExtendBody = R"sql(
-  UPDATE {table} SET
-    phenomenon_time_start = coalesce(min(phenomenon_time_start, NEW.phenomenon_time_start),
-                                     NEW.phenomenon_time_start),
-    phenomenon_time_end = coalesce(max(phenomenon_time_end,
-                                       coalesce(NEW.phenomenon_time_end, NEW.phenomenon_time_start)),
-                                   coalesce(NEW.phenomenon_time_end, NEW.phenomenon_time_start)),
-    result_time_start = coalesce(min(result_time_start, NEW.result_time), result_time_start, NEW.result_time),
-    result_time_end = coalesce(max(result_time_end, NEW.result_time), result_time_end, NEW.result_time)
-  WHERE id = NEW.{column};
-  UPDATE {table} SET
-    min_x = coalesce(min(min_x, f.fx0), f.fx0),
-    min_y = coalesce(min(min_y, f.fy0), f.fy0),
-    max_x = coalesce(max(max_x, f.fx1), f.fx1),
-    max_y = coalesce(max(max_y, f.fy1), f.fy1)
-  FROM (SELECT min_x AS fx0, min_y AS fy0, max_x AS fx1, max_y AS fy1
-        FROM feature_of_interest WHERE id = NEW.feature_id) AS f
-  WHERE {table}.id = NEW.{column};
-)sql";
-
-std::string ExtendTriggers() {
-  std::string sql;
-  for (std::string_view event :
-       {std::string_view("INSERT"),
-        std::string_view("UPDATE OF datastream_id, multi_datastream_id, feature_id, "
-                         "phenomenon_time_start, phenomenon_time_end, result_time")}) {
-    std::string_view name = event == "INSERT" ? "insert" : "update";
-    std::string body = fmt::format(fmt::runtime(kExtendBody), fmt::arg("table", "datastream"),
-                                   fmt::arg("column", "datastream_id")) +
-                       fmt::format(fmt::runtime(kExtendBody), fmt::arg("table", "multi_datastream"),
-                                   fmt::arg("column", "multi_datastream_id"));
-    sql +=
-        fmt::format("CREATE TRIGGER observation_{}_extends_datastream AFTER {} ON observation BEGIN{}END;\n",
-                    name, event, body);
-  }
-  return sql;
-}
-
 struct Migration {
   int version;
   std::string sql;
@@ -227,7 +185,7 @@ struct Migration {
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      {1, std::string(kMigration1) + ExtendTriggers()},
+      {1, std::string(kMigration1)},
   };
   return migrations;
 }

@@ -165,6 +165,7 @@ class SqliteStore final : public Store {
       } catch (...) {
         status = Internal("write failed: unknown exception");
       }
+      if (status.ok()) status = transaction.Flush();
       if (status.ok()) status = writer_->Execute("RELEASE work");
       if (!status.ok()) {
         Status undo = writer_->Execute("ROLLBACK TO work; RELEASE work");

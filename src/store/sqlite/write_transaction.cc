@@ -72,6 +72,42 @@ Status EncodeReferences(const TableMap& table, const References& references, Wri
   return Status::Ok();
 }
 
+// The value assigned to `column`, if any.
+const SqlValue* AssignedValue(const std::vector<Assignment>& assignments, std::string_view column) {
+  for (const Assignment& assignment : assignments)
+    if (assignment.column == column) return &assignment.value;
+  return nullptr;
+}
+
+std::optional<int64_t> AssignedInt(const std::vector<Assignment>& assignments, std::string_view column) {
+  const SqlValue* value = AssignedValue(assignments, column);
+  if (value == nullptr || !std::holds_alternative<int64_t>(*value)) return std::nullopt;
+  return std::get<int64_t>(*value);
+}
+
+template <typename T>
+void Lower(std::optional<T>& bound, std::optional<T> value) {
+  if (value && (!bound || *value < *bound)) bound = value;
+}
+
+template <typename T>
+void Raise(std::optional<T>& bound, std::optional<T> value) {
+  if (value && (!bound || *value > *bound)) bound = value;
+}
+
+SqlValue OptionalValue(std::optional<int64_t> value) { return value ? SqlValue(*value) : SqlValue(); }
+SqlValue OptionalValue(std::optional<double> value) { return value ? SqlValue(*value) : SqlValue(); }
+
+// Does a read of `request` see a Datastream's or MultiDatastream's
+// phenomenonTime, resultTime or observedArea?
+bool ReadsExtents(const ReadRequest& request) {
+  if (request.kind != EntityKind::kDatastream && request.kind != EntityKind::kMultiDatastream) return false;
+  if (request.properties.empty()) return true;
+  return std::any_of(request.properties.begin(), request.properties.end(), [](const std::string& name) {
+    return name == "phenomenonTime" || name == "resultTime" || name == "observedArea";
+  });
+}
+
 bool Given(const References& references, std::string_view navigation) {
   return std::any_of(references.begin(), references.end(),
                      [&](const auto& r) { return r.first != nullptr && r.first->name == navigation; });
@@ -92,7 +128,84 @@ void SqliteWriteTransaction::Record(EntityKind kind, int64_t id, events::Operati
 }
 
 Result<ReadResult> SqliteWriteTransaction::Read(const ReadRequest& request) {
+  if (ReadsExtents(request)) FUNDAMENT_RETURN_IF_ERROR(Flush());
   return RunRead(connection_, request);
+}
+
+Result<std::optional<SqliteWriteTransaction::Box>> SqliteWriteTransaction::FeatureBox(int64_t feature_id) {
+  auto known = feature_boxes_.find(feature_id);
+  if (known != feature_boxes_.end()) return known->second;
+  FUNDAMENT_ASSIGN_OR_RETURN(
+      Statement stmt,
+      connection_.Prepare("SELECT min_x, min_y, max_x, max_y FROM feature_of_interest WHERE id = ?1"));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, feature_id));
+  FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  std::optional<Box> box;
+  if (row && !stmt.IsNull(0) && !stmt.IsNull(1) && !stmt.IsNull(2) && !stmt.IsNull(3))
+    box = Box{stmt.ColumnDouble(0), stmt.ColumnDouble(1), stmt.ColumnDouble(2), stmt.ColumnDouble(3)};
+  feature_boxes_.emplace(feature_id, box);
+  return box;
+}
+
+// Notes how far the Observation with `assignments` (as inserted) reaches.
+Status SqliteWriteTransaction::Widen(const std::vector<Assignment>& assignments) {
+  std::optional<Parent> parent;
+  if (auto datastream = AssignedInt(assignments, "datastream_id")) parent = Parent{EntityKind::kDatastream, *datastream};
+  if (auto multi = AssignedInt(assignments, "multi_datastream_id"))
+    parent = Parent{EntityKind::kMultiDatastream, *multi};
+  if (!parent) return Status::Ok();
+  Extent& extent = pending_[*parent];
+  std::optional<int64_t> start = AssignedInt(assignments, "phenomenon_time_start");
+  std::optional<int64_t> end = AssignedInt(assignments, "phenomenon_time_end");
+  Lower(extent.phenomenon_start, start);
+  Raise(extent.phenomenon_end, end ? end : start);
+  std::optional<int64_t> result_time = AssignedInt(assignments, "result_time");
+  Lower(extent.result_start, result_time);
+  Raise(extent.result_end, result_time);
+  if (auto feature = AssignedInt(assignments, "feature_id")) {
+    FUNDAMENT_ASSIGN_OR_RETURN(std::optional<Box> box, FeatureBox(*feature));
+    if (box) {
+      Lower(extent.min_x, std::optional<double>(box->min_x));
+      Lower(extent.min_y, std::optional<double>(box->min_y));
+      Raise(extent.max_x, std::optional<double>(box->max_x));
+      Raise(extent.max_y, std::optional<double>(box->max_y));
+    }
+  }
+  return Status::Ok();
+}
+
+Status SqliteWriteTransaction::Flush() {
+  for (const auto& [parent, extent] : pending_) {
+    // min()/max() of SQLite give NULL when an argument is NULL, hence the
+    // coalesce on both sides: a NULL bound (nothing yet, or no resultTime)
+    // takes the other value.
+    FUNDAMENT_ASSIGN_OR_RETURN(
+        Statement stmt,
+        connection_.Prepare(fmt::format(
+            "UPDATE {} SET "
+            "phenomenon_time_start = min(coalesce(phenomenon_time_start, ?2), coalesce(?2, phenomenon_time_start)), "
+            "phenomenon_time_end = max(coalesce(phenomenon_time_end, ?3), coalesce(?3, phenomenon_time_end)), "
+            "result_time_start = min(coalesce(result_time_start, ?4), coalesce(?4, result_time_start)), "
+            "result_time_end = max(coalesce(result_time_end, ?5), coalesce(?5, result_time_end)), "
+            "min_x = min(coalesce(min_x, ?6), coalesce(?6, min_x)), "
+            "min_y = min(coalesce(min_y, ?7), coalesce(?7, min_y)), "
+            "max_x = max(coalesce(max_x, ?8), coalesce(?8, max_x)), "
+            "max_y = max(coalesce(max_y, ?9), coalesce(?9, max_y)) "
+            "WHERE id = ?1",
+            TableOf(parent.first).table)));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, parent.second));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(2, OptionalValue(extent.phenomenon_start)));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(3, OptionalValue(extent.phenomenon_end)));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(4, OptionalValue(extent.result_start)));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(5, OptionalValue(extent.result_end)));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(6, OptionalValue(extent.min_x)));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(7, OptionalValue(extent.min_y)));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(8, OptionalValue(extent.max_x)));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(9, OptionalValue(extent.max_y)));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
+  }
+  pending_.clear();
+  return Status::Ok();
 }
 
 Result<bool> SqliteWriteTransaction::Exists(EntityKind kind, int64_t id) {
@@ -162,6 +275,7 @@ Result<int64_t> SqliteWriteTransaction::Insert(EntityKind kind, const json::obje
   FUNDAMENT_RETURN_IF_ERROR(BindAssignments(stmt, assignments));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   int64_t id = connection_.LastInsertId();
+  if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(Widen(assignments));
   Record(kind, id, events::Operation::kCreated);
   return id;
 }
@@ -169,6 +283,8 @@ Result<int64_t> SqliteWriteTransaction::Insert(EntityKind kind, const json::obje
 Status SqliteWriteTransaction::Update(EntityKind kind, int64_t id, const json::object& properties,
                                       const References& references) {
   const TableMap& table = TableOf(kind);
+  // Edge detection below compares with the parents' extents as written.
+  FUNDAMENT_RETURN_IF_ERROR(Flush());
   FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
   std::vector<Assignment> assignments;
   const json::value* new_location = nullptr;
@@ -230,12 +346,34 @@ Status SqliteWriteTransaction::Update(EntityKind kind, int64_t id, const json::o
     FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   }
   FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
+  if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(WidenStored(id));
+  if (feature_changes) feature_boxes_.erase(id);
   Record(kind, id, events::Operation::kUpdated);
   return Status::Ok();
 }
 
+// An updated Observation may reach further than before, in its old parent or
+// a new one: its stored values widen its parent as an insert would.
+Status SqliteWriteTransaction::WidenStored(int64_t observation_id) {
+  FUNDAMENT_ASSIGN_OR_RETURN(
+      Statement stmt,
+      connection_.Prepare("SELECT datastream_id, multi_datastream_id, phenomenon_time_start, phenomenon_time_end, "
+                          "result_time, feature_id FROM observation WHERE id = ?1"));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, observation_id));
+  FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Missing(EntityKind::kObservation, observation_id);
+  std::vector<Assignment> stored;
+  const std::string_view columns[] = {"datastream_id", "multi_datastream_id", "phenomenon_time_start",
+                                      "phenomenon_time_end", "result_time", "feature_id"};
+  for (int c = 0; c < 6; ++c)
+    if (!stmt.IsNull(c)) stored.push_back({columns[c], SqlValue(stmt.ColumnInt(c))});
+  FUNDAMENT_RETURN_IF_ERROR(Widen(stored));
+  return Flush();
+}
+
 Status SqliteWriteTransaction::Delete(EntityKind kind, int64_t id) {
   const TableMap& table = TableOf(kind);
+  FUNDAMENT_RETURN_IF_ERROR(Flush());
   FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
   std::vector<Parent> parents;
   if (kind == EntityKind::kObservation) {
@@ -249,6 +387,7 @@ Status SqliteWriteTransaction::Delete(EntityKind kind, int64_t id) {
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
+  if (kind == EntityKind::kFeatureOfInterest) feature_boxes_.erase(id);
   Record(kind, id, events::Operation::kDeleted);
   return Status::Ok();
 }

@@ -3,14 +3,17 @@
 // collecting the change events to publish after commit.
 //
 // It also keeps the read-only properties of Datastreams and MultiDatastreams
-// exact. Widening them when an Observation arrives or changes is done by
-// triggers (schema.cc). Narrowing is done here: when an Observation that lay
-// on the edge of its Datastream's phenomenonTime, resultTime or observedArea
-// goes away or moves, the Datastream's values are computed afresh from its
-// Observations. Observations strictly inside leave them unchanged, so the
-// full scan is rare.
+// exact. Widening them when an Observation arrives or changes is gathered per
+// Datastream and written once (Flush): a bulk insert of ten thousand
+// Observations of one Datastream updates that Datastream once, not ten
+// thousand times. Narrowing: when an Observation that lay on the edge of its
+// Datastream's phenomenonTime, resultTime or observedArea goes away or moves,
+// the Datastream's values are computed afresh from its Observations.
+// Observations strictly inside leave them unchanged, so the full scan is rare.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -20,6 +23,8 @@
 #include "store/store.h"
 
 namespace fundament::store::sqlite {
+
+struct Assignment;
 
 class SqliteWriteTransaction final : public WriteTransaction {
  public:
@@ -41,6 +46,11 @@ class SqliteWriteTransaction final : public WriteTransaction {
   Result<std::optional<int64_t>> GeneratedFeature(int64_t location_id) override;
   Status RecordGeneratedFeature(int64_t location_id, int64_t feature_id) override;
 
+  // Writes the widenings gathered since the last flush. Store::Write calls it
+  // when the work is done; reads and updates that depend on the extents call
+  // it first.
+  Status Flush();
+
   // The events of this transaction so far, in the order of the writes: one
   // per created, updated or deleted entity (an entity created or already
   // updated in this transaction is not reported as updated again).
@@ -59,7 +69,22 @@ class SqliteWriteTransaction final : public WriteTransaction {
   Result<std::vector<Parent>> ParentsOfFeature(int64_t feature_id);
   Status Recompute(const std::vector<Parent>& parents);
 
+  // How far the Observations written since the last flush reach, per parent.
+  struct Extent {
+    std::optional<int64_t> phenomenon_start, phenomenon_end, result_start, result_end;
+    std::optional<double> min_x, min_y, max_x, max_y;
+  };
+  // A FeatureOfInterest's bounding box (unset when it has no geometry box).
+  struct Box {
+    double min_x = 0, min_y = 0, max_x = 0, max_y = 0;
+  };
+  Status Widen(const std::vector<Assignment>& assignments);
+  Status WidenStored(int64_t observation_id);
+  Result<std::optional<Box>> FeatureBox(int64_t feature_id);
+
   Connection& connection_;
+  std::map<Parent, Extent> pending_;
+  std::map<int64_t, std::optional<Box>> feature_boxes_;  // valid for this transaction's lifetime
   std::vector<events::ChangeEvent> events_;
   // Entities with a Created or Updated event in events_.
   std::set<std::pair<model::EntityKind, int64_t>> reported_;
