@@ -107,6 +107,8 @@ Result<int64_t> Writer::CreateOrLink(const EntityInput& input, const store::Refe
 }
 
 Result<int64_t> Writer::Insert(const EntityInput& input, const store::References& implicit) {
+  // A new Location or link may change which FeatureOfInterest an Observation derives.
+  if (input.type->kind != EntityKind::kObservation) derived_features_.clear();
   const model::EntityTypeDef& type = *input.type;
   store::References references = implicit;
   for (const auto& related : input.related) {
@@ -317,6 +319,15 @@ Result<int64_t> Writer::FeatureFromLocation(const store::References& references,
   auto datastream = ReferenceOf(references, "Datastream");
   EntityKind stream_kind = datastream ? EntityKind::kDatastream : EntityKind::kMultiDatastream;
   int64_t stream_id = datastream ? *datastream : *ReferenceOf(references, "MultiDatastream");
+  // The rows of a bulk request mostly share their Datastreams: look each up once.
+  const auto key = std::make_pair(stream_kind, stream_id);
+  if (auto known = derived_features_.find(key); known != derived_features_.end()) return known->second;
+  FUNDAMENT_ASSIGN_OR_RETURN(int64_t feature, DeriveFeature(stream_kind, stream_id, field_path));
+  derived_features_.emplace(key, feature);
+  return feature;
+}
+
+Result<int64_t> Writer::DeriveFeature(EntityKind stream_kind, int64_t stream_id, const std::string& field_path) {
 
   store::ReadRequest stream_request;
   stream_request.kind = stream_kind;
@@ -378,6 +389,7 @@ Status Writer::RecordHistoricalLocation(int64_t thing_id) {
 }
 
 Result<WrittenEntity> Writer::Update(const odata::ResourcePath& path, const json::value& body, bool replace) {
+  derived_features_.clear();
   if (path.is_collection() || path.ref || path.property != nullptr)
     return Error{ErrorCode::kMethodNotAllowed, fmt::format("{} changes a single entity; address it by id",
                                                            replace ? "PUT" : "PATCH")};
@@ -433,6 +445,7 @@ Result<WrittenEntity> Writer::Update(const odata::ResourcePath& path, const json
 }
 
 Status Writer::Delete(const odata::ResourcePath& path) {
+  derived_features_.clear();
   if (path.is_collection() || path.ref || path.property != nullptr)
     return Error{ErrorCode::kMethodNotAllowed, "DELETE removes a single entity; address it by id"};
   FUNDAMENT_ASSIGN_OR_RETURN(auto resolved, Resolve(path));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -57,6 +58,7 @@ class Writer {
   Status CheckObservation(boost::json::object& properties, store::References& references,
                           const std::string& field_path);
   Result<int64_t> FeatureFromLocation(const store::References& references, const std::string& field_path);
+  Result<int64_t> DeriveFeature(model::EntityKind stream_kind, int64_t stream_id, const std::string& field_path);
   // Records that Thing `thing_id` is now at its current Locations; nothing
   // when it has none left (a HistoricalLocation needs one or more Locations).
   Status RecordHistoricalLocation(int64_t thing_id);
@@ -64,6 +66,11 @@ class Writer {
   Status ApplyLinks(const model::EntityTypeDef& type, int64_t id, const EntityInput& input,
                     store::References& references);
   Result<std::optional<ResolvedEntity>> Resolve(const odata::ResourcePath& path);
+
+  // The FeatureOfInterest derived for Observations of a (Multi)Datastream
+  // during this write; forgotten whenever anything but an Observation is
+  // written.
+  std::map<std::pair<model::EntityKind, int64_t>, int64_t> derived_features_;
 
   store::WriteTransaction& txn_;
 };

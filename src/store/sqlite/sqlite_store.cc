@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -246,6 +247,11 @@ Status UseWal(Connection& connection) {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  // SQLite's memory statistics take a global mutex on every allocation;
+  // Fundament never reads them. Only possible before SQLite initialises,
+  // so a failure (something opened a database earlier) is harmless.
+  static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memstatus_off;
   if (options.path.empty() || options.path == ":memory:" || options.path.starts_with("file:")) {
     return BadRequest(fmt::format("the store needs a database file path, not \"{}\"", options.path));
   }

@@ -209,10 +209,13 @@ Status SqliteWriteTransaction::Flush() {
 }
 
 Result<bool> SqliteWriteTransaction::Exists(EntityKind kind, int64_t id) {
+  if (existing_.count({kind, id}) > 0) return true;
   FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(fmt::format("SELECT 1 FROM {} WHERE id = ?1",
                                                                              TableOf(kind).table)));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
-  return stmt.Step();
+  FUNDAMENT_ASSIGN_OR_RETURN(bool exists, stmt.Step());
+  if (exists) existing_.insert({kind, id});
+  return exists;
 }
 
 Status SqliteWriteTransaction::RequireExists(EntityKind kind, int64_t id) {
@@ -276,6 +279,7 @@ Result<int64_t> SqliteWriteTransaction::Insert(EntityKind kind, const json::obje
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   int64_t id = connection_.LastInsertId();
   if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(Widen(assignments));
+  existing_.insert({kind, id});
   Record(kind, id, events::Operation::kCreated);
   return id;
 }
@@ -386,6 +390,8 @@ Status SqliteWriteTransaction::Delete(EntityKind kind, int64_t id) {
                              connection_.Prepare(fmt::format("DELETE FROM {} WHERE id = ?1", table.table)));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
+  // Cascades may have deleted any number of other entities.
+  existing_.clear();
   FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
   if (kind == EntityKind::kFeatureOfInterest) feature_boxes_.erase(id);
   Record(kind, id, events::Operation::kDeleted);

@@ -85,6 +85,9 @@ class SqliteWriteTransaction final : public WriteTransaction {
   Connection& connection_;
   std::map<Parent, Extent> pending_;
   std::map<int64_t, std::optional<Box>> feature_boxes_;  // valid for this transaction's lifetime
+  // Entities known to exist: checked links of a bulk write are checked once.
+  // Cleared by every delete, since cascades reach far.
+  std::set<std::pair<model::EntityKind, int64_t>> existing_;
   std::vector<events::ChangeEvent> events_;
   // Entities with a Created or Updated event in events_.
   std::set<std::pair<model::EntityKind, int64_t>> reported_;
