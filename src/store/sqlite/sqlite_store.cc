@@ -10,6 +10,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -89,12 +90,16 @@ class SqliteStore final : public Store {
   Status Write(const std::function<Status(WriteTransaction&)>& work) override {
     if (std::this_thread::get_id() == writer_thread_.get_id())
       return Internal("store: Write() called from inside a write; use the transaction given to the work");
-    PendingWrite pending{&work, Status::Ok(), false};
-    std::unique_lock lock(queue_mutex_);
-    if (closing_) return Error{ErrorCode::kUnavailable, "the store is closing", {}};
-    queue_.push_back(&pending);
+    PendingWrite pending{&work, Status::Ok()};
+    {
+      std::lock_guard lock(queue_mutex_);
+      if (closing_) return Error{ErrorCode::kUnavailable, "the store is closing", {}};
+      queue_.push_back(&pending);
+    }
     work_queued_.notify_one();
-    work_done_.wait(lock, [&] { return pending.done; });
+    // Each caller sleeps on its own semaphore, so a commit wakes exactly the
+    // callers it answers, not every waiting thread.
+    pending.done.acquire();
     return pending.result;
   }
 
@@ -116,7 +121,7 @@ class SqliteStore final : public Store {
   struct PendingWrite {
     const std::function<Status(WriteTransaction&)>* work;
     Status result;
-    bool done;
+    std::binary_semaphore done{0};  // released once `result` is final
   };
 
   void RunWriter() {
@@ -131,11 +136,7 @@ class SqliteStore final : public Store {
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
       }
       CommitGroup(group);
-      {
-        std::lock_guard lock(queue_mutex_);
-        for (PendingWrite* pending : group) pending->done = true;
-      }
-      work_done_.notify_all();
+      for (PendingWrite* pending : group) pending->done.release();
     }
   }
 
@@ -224,7 +225,6 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> writer_;
   std::mutex queue_mutex_;
   std::condition_variable work_queued_;
-  std::condition_variable work_done_;
   std::deque<PendingWrite*> queue_;  // guarded by queue_mutex_
   bool closing_ = false;             // guarded by queue_mutex_
   std::thread writer_thread_;
