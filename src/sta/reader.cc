@@ -125,7 +125,7 @@ int64_t Reader::PageSize(const odata::QueryOptions& options) const {
 
 Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::QueryOptions& options,
                                  std::string_view raw_path, std::string_view raw_query) {
-  auto read = [this](const store::ReadRequest& r) { return store_.Read(r); };
+  auto read = [this](const store::ReadRequest& r) { return reads_.Read(r); };
   // A single-valued navigation without related entity (`Observations(1)/Datastream`
   // of an Observation of a MultiDatastream) is answered like a null property:
   // 204 No Content (OData 4.0 Part 1 §11.2.6, OGC 18-088 §9.2.4). A property
@@ -137,8 +137,7 @@ Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::Q
 
   HttpResponse response;
   if (path.is_collection()) {
-    FUNDAMENT_ASSIGN_OR_RETURN(auto body, Collection(path, parent, options, raw_path, raw_query));
-    response.body = ToJson(body);
+    FUNDAMENT_ASSIGN_OR_RETURN(response.body, Collection(path, parent, options, raw_path, raw_query));
     return response;
   }
   if (!parent) {
@@ -159,7 +158,7 @@ Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::Q
     request.kind = type.kind;
     request.id = id;
     request.properties = {std::string(path.property->name)};
-    FUNDAMENT_ASSIGN_OR_RETURN(auto result, store_.Read(request));
+    FUNDAMENT_ASSIGN_OR_RETURN(auto result, reads_.Read(request));
     if (result.entities.empty()) return NotFound(fmt::format("no entity {}", EntityName(type, id)));
     const json::value* value = result.entities.front().properties.if_contains(path.property->name);
     std::string_view name = path.property->name;
@@ -206,7 +205,7 @@ Result<json::object> Reader::ReadEntity(const model::EntityTypeDef& type, int64_
   request.kind = type.kind;
   request.id = id;
   request.properties = selection.StoreProperties(type);
-  FUNDAMENT_ASSIGN_OR_RETURN(auto result, store_.Read(request));
+  FUNDAMENT_ASSIGN_OR_RETURN(auto result, reads_.Read(request));
   if (result.entities.empty()) return NotFound(fmt::format("no entity {}", EntityName(type, id)));
   const store::Entity& entity = result.entities.front();
   json::object out = RenderEntity(type, entity, selection, links_);
@@ -214,14 +213,15 @@ Result<json::object> Reader::ReadEntity(const model::EntityTypeDef& type, int64_
   return out;
 }
 
-Result<json::object> Reader::Collection(const odata::ResourcePath& path, const std::optional<ResolvedEntity>& parent,
-                                        const odata::QueryOptions& options, std::string_view raw_path,
-                                        std::string_view raw_query) {
+Result<std::string> Reader::Collection(const odata::ResourcePath& path, const std::optional<ResolvedEntity>& parent,
+                                       const odata::QueryOptions& options, std::string_view raw_path,
+                                       std::string_view raw_query) {
   const model::EntityTypeDef& type = *path.last().type;
   Selection selection(options.select);
   const int64_t page = PageSize(options);
   std::vector<std::string> components;
-  if (options.result_format == odata::ResultFormat::kDataArray) {
+  const bool data_array = options.result_format == odata::ResultFormat::kDataArray;
+  if (data_array) {
     FUNDAMENT_ASSIGN_OR_RETURN(components, DataArrayComponents(options.select));
   }
 
@@ -229,47 +229,51 @@ Result<json::object> Reader::Collection(const odata::ResourcePath& path, const s
   request.filter = options.filter;
   request.orderby = options.orderby;
   request.skip = options.skip;
-  request.limit = page + 1;  // one more tells whether a next page exists
-  request.count = options.count;
   if (!path.ref) request.properties = selection.StoreProperties(type);
-  FUNDAMENT_ASSIGN_OR_RETURN(auto result, store_.Read(request));
 
-  // With $top=0 the extra entity says more exist, but a nextLink would ask
-  // for the same empty page again: a client following it would never stop.
-  const bool more = page > 0 && static_cast<int64_t>(result.entities.size()) > page;
-  if (static_cast<int64_t>(result.entities.size()) > page) result.entities.pop_back();
-
-  json::object body;
-  if (result.count) body["@iot.count"] = *result.count;
-  if (more) {
-    std::string query = QueryWithout(raw_query, {"$skip", "$top"});
-    body["@iot.nextLink"] = fmt::format("{}/{}?{}{}$top={}&$skip={}", links_.root(), raw_path, query,
-                                        query.empty() ? "" : "&", page, options.skip + page);
+  std::optional<int64_t> count;
+  if (options.count) {
+    store::ReadRequest counting = request;
+    counting.limit = 0;
+    counting.count = true;
+    FUNDAMENT_ASSIGN_OR_RETURN(auto counted, reads_.Read(counting));
+    count = counted.count;
   }
 
-  if (options.result_format == odata::ResultFormat::kDataArray) {
-    // Observations grouped by (Multi)Datastream, in order of first appearance (OGC 18-088 §13.1).
-    json::array groups;
-    std::vector<std::pair<std::string, size_t>> group_index;
-    for (const auto& entity : result.entities) {
+  // The entities are rendered as they come from the store, so that only the
+  // text of the answer grows with its size. One more than a page tells
+  // whether a next page exists.
+  request.limit = page + 1;
+  int64_t seen = 0;
+  bool more = false;
+  std::string values;
+  // dataArray: one group per (Multi)Datastream, in order of first
+  // appearance (OGC 18-088 §13.1), each with the text of its rows.
+  struct Group {
+    std::string navigation;  // "Datastream" or "MultiDatastream"
+    std::string link;
+    std::string rows;
+    size_t count = 0;
+  };
+  std::vector<Group> groups;
+  FUNDAMENT_ASSIGN_OR_RETURN(auto scanned, reads_.Scan(request, [&](store::Entity&& entity) -> Status {
+    if (seen++ == page) {
+      // With $top=0 the extra entity says more exist, but a nextLink would
+      // ask for the same empty page again: a client following it would never stop.
+      more = page > 0;
+      return Status::Ok();
+    }
+    if (data_array) {
       std::string nav_name = entity.ReferenceId("Datastream") ? "Datastream" : "MultiDatastream";
       auto ref = entity.ReferenceId(nav_name);
       std::string link = ref ? links_.Self(nav_name == "Datastream" ? model::EntityKind::kDatastream
                                                                     : model::EntityKind::kMultiDatastream,
                                            *ref)
                              : std::string();
-      auto found = std::find_if(group_index.begin(), group_index.end(),
-                                [&](const auto& g) { return g.first == link; });
-      if (found == group_index.end()) {
-        json::object group;
-        group[nav_name + "@iot.navigationLink"] = link;
-        json::array names;
-        for (const auto& c : components) names.emplace_back(c);
-        group["components"] = std::move(names);
-        group["dataArray"] = json::array();
-        groups.emplace_back(std::move(group));
-        group_index.emplace_back(link, groups.size() - 1);
-        found = group_index.end() - 1;
+      auto group = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.link == link; });
+      if (group == groups.end()) {
+        groups.push_back({nav_name, link, {}, 0});
+        group = groups.end() - 1;
       }
       json::array row;
       for (const auto& c : components) {
@@ -287,30 +291,53 @@ Result<json::object> Reader::Collection(const odata::ResourcePath& path, const s
           row.emplace_back(nullptr);
         }
       }
-      groups[found->second].as_object()["dataArray"].as_array().emplace_back(std::move(row));
+      if (group->count++ > 0) group->rows += ',';
+      AppendJson(group->rows, row);
+      return Status::Ok();
     }
-    for (auto& group : groups) {
-      auto& g = group.as_object();
-      g["dataArray@iot.count"] = g["dataArray"].as_array().size();
-    }
-    body["value"] = std::move(groups);
-    return body;
-  }
-
-  json::array values;
-  values.reserve(result.entities.size());
-  for (const auto& entity : result.entities) {
+    if (!values.empty()) values += ',';
+    json::object out;
     if (path.ref) {
-      json::object ref;
-      ref["@iot.selfLink"] = links_.Self(type.kind, entity.id);
-      values.emplace_back(std::move(ref));
-      continue;
+      out["@iot.selfLink"] = links_.Self(type.kind, entity.id);
+    } else {
+      out = RenderEntity(type, entity, selection, links_);
+      FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, out, 0));
     }
-    json::object out = RenderEntity(type, entity, selection, links_);
-    FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, out, 0));
-    values.emplace_back(std::move(out));
+    AppendJson(values, out);
+    return Status::Ok();
+  }));
+  (void)scanned;
+
+  std::string body = "{";
+  if (count) body += fmt::format("\"@iot.count\":{},", *count);
+  if (more) {
+    std::string query = QueryWithout(raw_query, {"$skip", "$top"});
+    body += "\"@iot.nextLink\":";
+    AppendJson(body, json::string(fmt::format("{}/{}?{}{}$top={}&$skip={}", links_.root(), raw_path, query,
+                                               query.empty() ? "" : "&", page, options.skip + page)));
+    body += ',';
   }
-  body["value"] = std::move(values);
+  body += "\"value\":[";
+  if (data_array) {
+    for (size_t i = 0; i < groups.size(); ++i) {
+      const Group& group = groups[i];
+      if (i > 0) body += ',';
+      body += '{';
+      AppendJson(body, json::string(group.navigation + "@iot.navigationLink"));
+      body += ':';
+      AppendJson(body, json::string(group.link));
+      body += ",\"components\":";
+      json::array names;
+      for (const auto& c : components) names.emplace_back(c);
+      AppendJson(body, names);
+      body += fmt::format(",\"dataArray@iot.count\":{},\"dataArray\":[", group.count);
+      body += group.rows;
+      body += "]}";
+    }
+  } else {
+    body += values;
+  }
+  body += "]}";
   return body;
 }
 
@@ -336,7 +363,7 @@ Status Reader::Expand(const model::EntityTypeDef& type, const store::Entity& ent
     } else {
       request.limit = 1;
     }
-    FUNDAMENT_ASSIGN_OR_RETURN(auto result, store_.Read(request));
+    FUNDAMENT_ASSIGN_OR_RETURN(auto result, reads_.Read(request));
 
     if (!nav.to_many) {
       if (result.entities.empty()) {

@@ -21,8 +21,9 @@ namespace fundament::sta {
 // Reads for one GET request.
 class Reader {
  public:
-  Reader(store::Store& store, const ServiceOptions& options, const Links& links)
-      : store_(store), options_(options), links_(links) {}
+  // Every read of one request goes through `reads`, one snapshot.
+  Reader(store::ReadTransaction& reads, const ServiceOptions& options, const Links& links)
+      : reads_(reads), options_(options), links_(links) {}
 
   // Answers GET for `path` with raw query string `query` (for nextLinks).
   Result<HttpResponse> Get(const odata::ResourcePath& path, const odata::QueryOptions& options,
@@ -33,14 +34,15 @@ class Reader {
                                          const odata::QueryOptions& options);
 
  private:
-  Result<boost::json::object> Collection(const odata::ResourcePath& path, const std::optional<ResolvedEntity>& parent,
-                                         const odata::QueryOptions& options, std::string_view raw_path,
-                                         std::string_view raw_query);
+  // The JSON text of a collection response.
+  Result<std::string> Collection(const odata::ResourcePath& path, const std::optional<ResolvedEntity>& parent,
+                                 const odata::QueryOptions& options, std::string_view raw_path,
+                                 std::string_view raw_query);
   Status Expand(const model::EntityTypeDef& type, const store::Entity& entity, const odata::QueryOptions& options,
                 boost::json::object& out, int depth);
   int64_t PageSize(const odata::QueryOptions& options) const;
 
-  store::Store& store_;
+  store::ReadTransaction& reads_;
   const ServiceOptions& options_;
   const Links& links_;
 };

@@ -185,8 +185,13 @@ Result<HttpResponse> Service::Dispatch(const RequestContext& context, std::strin
         return BadRequest("$resultFormat=dataArray applies to collections of Observations only");
       if (!options.expand.empty()) return BadRequest("$expand cannot be combined with $resultFormat=dataArray");
     }
-    Reader reader(store_, options_, links);
-    return reader.Get(path, options, decoded, query);
+    Result<HttpResponse> response = Internal("the read did not run");
+    FUNDAMENT_RETURN_IF_ERROR(store_.ReadSnapshot([&](store::ReadTransaction& reads) -> Status {
+      Reader reader(reads, options_, links);
+      response = reader.Get(path, options, decoded, query);
+      return Status::Ok();
+    }));
+    return response;
   }
 
   if (method == "POST" || method == "PATCH" || method == "PUT" || method == "DELETE") {
@@ -228,9 +233,14 @@ Result<HttpResponse> Service::WriteResponse(std::string_view method, const std::
     response.content_type.clear();
     return response;
   }
-  Reader reader(store_, options_, links);
-  FUNDAMENT_ASSIGN_OR_RETURN(auto entity, reader.ReadEntity(model::TypeOf(written->kind), written->id, {}));
-  response.body = ToJson(entity);
+  Result<json::object> entity = Internal("the read did not run");
+  FUNDAMENT_RETURN_IF_ERROR(store_.ReadSnapshot([&](store::ReadTransaction& reads) -> Status {
+    Reader reader(reads, options_, links);
+    entity = reader.ReadEntity(model::TypeOf(written->kind), written->id, {});
+    return Status::Ok();
+  }));
+  if (!entity.ok()) return entity.error();
+  response.body = ToJson(*entity);
   if (method == "POST") {
     response.status = 201;
     response.headers.emplace_back("Location", links.Self(written->kind, written->id));

@@ -13,7 +13,7 @@
 //    transaction committed durably (a 201 may be answered then), or after it
 //    rolled back completely. After commit it publishes one ChangeEvent per
 //    created, updated or deleted entity on Changes().
-//  - Read() never blocks writes and sees only committed data.
+//  - Read() and ReadSnapshot() never block writes and see only committed data.
 //  - Deletes cascade along mandatory links as OGC 18-088 §10.4 requires:
 //    Thing → its Datastreams, MultiDatastreams, HistoricalLocations;
 //    Datastream/MultiDatastream → its Observations; Sensor/ObservedProperty →
@@ -86,14 +86,29 @@ struct ReadResult {
   std::optional<int64_t> count;  // set when ReadRequest::count
 };
 
+// Hands each entity of a read to the reader as it comes from the store.
+// Returning an error stops the read with that error.
+using EntityVisitor = std::function<Status(Entity&& entity)>;
+
+// Reads from one consistent snapshot: every read through it sees the same
+// committed state (or, inside a write, the transaction's own writes).
+class ReadTransaction {
+ public:
+  virtual ~ReadTransaction() = default;
+
+  virtual Result<ReadResult> Read(const ReadRequest& request) = 0;
+
+  // Like Read(), but hands the entities to `visit` one by one, in order,
+  // instead of collecting them: memory stays flat however many match.
+  // The result carries the count (when asked for) and no entities.
+  virtual Result<ReadResult> Scan(const ReadRequest& request, const EntityVisitor& visit) = 0;
+};
+
 // The operations available inside one write transaction. Reads made through it
 // see the transaction's own writes. Any error leaves the transaction to be
 // rolled back by Store::Write (the work returns the error).
-class WriteTransaction {
+class WriteTransaction : public ReadTransaction {
  public:
-  virtual ~WriteTransaction() = default;
-
-  virtual Result<ReadResult> Read(const ReadRequest& request) = 0;
   virtual Result<bool> Exists(model::EntityKind kind, int64_t id) = 0;
 
   // Creates an entity from validated `properties` (read-only ones are ignored)
@@ -136,6 +151,11 @@ class Store {
 
   // Reads committed data (from a pool of readers; never blocks writers).
   virtual Result<ReadResult> Read(const ReadRequest& request) = 0;
+
+  // Runs `work` with reads from one snapshot of committed data, on one
+  // reader, so that a response assembled from several reads (an entity and
+  // its expansions) is consistent. Returns what `work` returns.
+  virtual Status ReadSnapshot(const std::function<Status(ReadTransaction&)>& work) = 0;
 
   // Runs `work` in one write transaction: commits durably when it returns
   // Ok, rolls back completely when it returns an error (and returns that

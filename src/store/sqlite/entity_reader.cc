@@ -114,13 +114,37 @@ Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const SqlDialect& d
     FUNDAMENT_ASSIGN_OR_RETURN(std::string condition, sql::CompileFilter(*request.filter, scope, builder));
     builder.AddWhere(std::move(condition));
   }
-  for (const odata::OrderKey& key : request.orderby) FUNDAMENT_RETURN_IF_ERROR(AddOrder(key, query));
-  builder.AddOrderBy(fmt::format("{}.id", kAlias), false);
+  // The Observations of one Datastream or MultiDatastream are a time series:
+  // without an order of the client's they come in phenomenonTime order, which
+  // is the order of the index that finds them (no sorting, however many).
+  std::vector<odata::OrderKey> default_order;
+  const std::vector<odata::OrderKey>* order = &request.orderby;
+  if (order->empty() && request.kind == model::EntityKind::kObservation && request.related &&
+      (request.related->kind == model::EntityKind::kDatastream ||
+       request.related->kind == model::EntityKind::kMultiDatastream)) {
+    default_order.push_back(odata::OrderKey{"phenomenonTime", {}, false});
+    order = &default_order;
+  }
+  for (const odata::OrderKey& key : *order) FUNDAMENT_RETURN_IF_ERROR(AddOrder(key, query));
+  // The id breaks ties, so that paging is stable; in the direction of the
+  // last key, so that an index on (…, key, id) serves the whole order.
+  builder.AddOrderBy(fmt::format("{}.id", kAlias), !order->empty() && order->back().descending);
   builder.SetLimit(request.limit, request.skip);
   return query;
 }
 
 Result<ReadResult> RunRead(Connection& connection, const ReadRequest& request) {
+  ReadResult result;
+  std::vector<Entity> entities;
+  FUNDAMENT_ASSIGN_OR_RETURN(result, ScanRead(connection, request, [&](Entity&& entity) {
+                               entities.push_back(std::move(entity));
+                               return Status::Ok();
+                             }));
+  result.entities = std::move(entities);
+  return result;
+}
+
+Result<ReadResult> ScanRead(Connection& connection, const ReadRequest& request, const EntityVisitor& visit) {
   FUNDAMENT_ASSIGN_OR_RETURN(ReadQuery query, BuildReadQuery(request, SqliteSql(connection.spatialite())));
   ReadResult result;
   if (request.limit != 0) {
@@ -139,7 +163,7 @@ Result<ReadResult> RunRead(Connection& connection, const ReadRequest& request) {
         if (!stmt.IsNull(column))
           entity.references.emplace_back(reference->navigation, stmt.ColumnInt(column));
       }
-      result.entities.push_back(std::move(entity));
+      FUNDAMENT_RETURN_IF_ERROR(visit(std::move(entity)));
     }
   }
   if (request.count) {

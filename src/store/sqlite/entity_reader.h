@@ -36,4 +36,7 @@ Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const SqlDialect& d
 // wanting the rows and the count from one snapshot wrap it in one.
 Result<ReadResult> RunRead(Connection& connection, const ReadRequest& request);
 
+// Like RunRead, handing each entity to `visit` instead of collecting them.
+Result<ReadResult> ScanRead(Connection& connection, const ReadRequest& request, const EntityVisitor& visit);
+
 }  // namespace fundament::store::sqlite

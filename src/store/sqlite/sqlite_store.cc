@@ -33,6 +33,19 @@ void RollbackQuietly(Connection& connection) {
   if (!rollback.ok()) spdlog::error("store: rollback failed: {}", rollback.error().message);
 }
 
+// The reads of one snapshot, on a reader connection inside a read transaction.
+class SnapshotReads final : public ReadTransaction {
+ public:
+  explicit SnapshotReads(Connection& connection) : connection_(connection) {}
+  Result<ReadResult> Read(const ReadRequest& request) override { return sqlite::RunRead(connection_, request); }
+  Result<ReadResult> Scan(const ReadRequest& request, const EntityVisitor& visit) override {
+    return sqlite::ScanRead(connection_, request, visit);
+  }
+
+ private:
+  Connection& connection_;
+};
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer,
@@ -63,22 +76,32 @@ class SqliteStore final : public Store {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   Result<ReadResult> Read(const ReadRequest& request) override {
+    Result<ReadResult> result = Internal("read did not run");
+    FUNDAMENT_RETURN_IF_ERROR(ReadSnapshot([&](ReadTransaction& snapshot) -> Status {
+      result = snapshot.Read(request);
+      return result.ok() ? Status::Ok() : Status(result.error());
+    }));
+    return result;
+  }
+
+  Status ReadSnapshot(const std::function<Status(ReadTransaction&)>& work) override {
     ReaderLease lease(*this, std::nullopt);
     Connection& reader = *lease.connection();
-    // One read transaction, so the page and its count come from one snapshot.
+    // One read transaction: every read of the work sees one snapshot.
     FUNDAMENT_RETURN_IF_ERROR(reader.Execute("BEGIN"));
-    Result<ReadResult> result = Internal("read did not run");
+    SnapshotReads snapshot(reader);
+    Status status;
     try {
-      result = sqlite::RunRead(reader, request);
+      status = work(snapshot);
     } catch (const std::exception& e) {
-      result = Internal(fmt::format("read failed: {}", e.what()));
-    }
-    if (!result.ok()) {
       RollbackQuietly(reader);
-      return result;
+      throw;
     }
-    FUNDAMENT_RETURN_IF_ERROR(reader.Execute("COMMIT"));
-    return result;
+    if (!status.ok()) {
+      RollbackQuietly(reader);
+      return status;
+    }
+    return reader.Execute("COMMIT");
   }
 
   // Group commit. Callers queue their work and wait; the writer thread takes

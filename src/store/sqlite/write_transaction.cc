@@ -132,6 +132,11 @@ Result<ReadResult> SqliteWriteTransaction::Read(const ReadRequest& request) {
   return RunRead(connection_, request);
 }
 
+Result<ReadResult> SqliteWriteTransaction::Scan(const ReadRequest& request, const EntityVisitor& visit) {
+  if (ReadsExtents(request)) FUNDAMENT_RETURN_IF_ERROR(Flush());
+  return ScanRead(connection_, request, visit);
+}
+
 Result<std::optional<SqliteWriteTransaction::Box>> SqliteWriteTransaction::FeatureBox(int64_t feature_id) {
   auto known = feature_boxes_.find(feature_id);
   if (known != feature_boxes_.end()) return known->second;

@@ -34,6 +34,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   SqliteWriteTransaction& operator=(const SqliteWriteTransaction&) = delete;
 
   Result<ReadResult> Read(const ReadRequest& request) override;
+  Result<ReadResult> Scan(const ReadRequest& request, const EntityVisitor& visit) override;
   Result<bool> Exists(model::EntityKind kind, int64_t id) override;
   Result<int64_t> Insert(model::EntityKind kind, const boost::json::object& properties,
                          const References& references) override;

@@ -16,6 +16,9 @@ class ThrowingStore : public store::Store {
   Result<store::ReadResult> Read(const store::ReadRequest&) override {
     throw std::runtime_error("disk on fire");
   }
+  Status ReadSnapshot(const std::function<Status(store::ReadTransaction&)>&) override {
+    throw std::runtime_error("disk on fire");
+  }
   Status Write(const std::function<Status(store::WriteTransaction&)>&) override {
     throw std::runtime_error("disk on fire");
   }

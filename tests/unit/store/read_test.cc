@@ -139,9 +139,9 @@ class Ordering : public StoreTest {
 
 TEST_F(Ordering, DefaultsToId) { EXPECT_EQ(Ordered({}), ids_); }
 
-TEST_F(Ordering, TiesAreBrokenByAscendingId) {
+TEST_F(Ordering, TiesAreBrokenByIdInTheDirectionOfTheLastKey) {
   EXPECT_THAT(Ordered({Key("name")}), ElementsAre(ids_[1], ids_[3], ids_[2], ids_[0], ids_[4]));
-  EXPECT_THAT(Ordered({Key("name", true)}), ElementsAre(ids_[4], ids_[0], ids_[2], ids_[1], ids_[3]));
+  EXPECT_THAT(Ordered({Key("name", true)}), ElementsAre(ids_[4], ids_[0], ids_[2], ids_[3], ids_[1]));
 }
 
 TEST_F(Ordering, ById) {
@@ -236,6 +236,18 @@ TEST_F(StoreTest, ObservationsOrderByPhenomenonTimeStartAndResult) {
   EXPECT_THAT(Ids(request), ElementsAre(early, middle, late));
   request.orderby = {Key("result", true)};
   EXPECT_THAT(Ids(request), ElementsAre(late, middle, early));
+}
+
+TEST_F(StoreTest, ObservationsOfADatastreamComeInTimeOrderByDefault) {
+  Graph g = MakeGraph();
+  int64_t late = MakeObservation(g.datastream, 0, "2025-01-03T00:00:00Z");
+  int64_t early = MakeObservation(g.datastream, 0, "2025-01-01T00:00:00Z");
+  int64_t middle = MakeObservation(g.datastream, 0, "2025-01-02T00:00:00Z");
+  ReadRequest request = Request(EntityKind::kObservation);
+  request.related = RelatedTo{EntityKind::kDatastream, g.datastream, &Nav(EntityKind::kDatastream, "Observations")};
+  EXPECT_THAT(Ids(request), ElementsAre(early, middle, late));
+  // All Observations, without a Datastream: by id.
+  EXPECT_THAT(Ids(Request(EntityKind::kObservation)), ElementsAre(late, early, middle));
 }
 
 // The query plan of the hot read path: one Datastream's Observations in
