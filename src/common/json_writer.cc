@@ -1,5 +1,6 @@
 #include "common/json_writer.h"
 
+#include <charconv>
 #include <cmath>
 
 #include <boost/json.hpp>
@@ -9,9 +10,18 @@ namespace fundament {
 
 namespace {
 
+bool NeedsEscape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
+// Appends `text` as a JSON string. Runs of characters that need no escape —
+// nearly all of them — are appended at once.
 void AppendString(std::string& out, std::string_view text) {
   out += '"';
-  for (char c : text) {
+  size_t run = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!NeedsEscape(c)) continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -20,14 +30,10 @@ void AppendString(std::string& out, std::string_view text) {
       case '\t': out += "\\t"; break;
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
+      default: fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
     }
   }
+  out.append(text.data() + run, text.size() - run);
   out += '"';
 }
 
@@ -37,7 +43,7 @@ void AppendJson(std::string& out, const boost::json::value& value) {
   switch (value.kind()) {
     case boost::json::kind::null: out += "null"; break;
     case boost::json::kind::bool_: out += value.get_bool() ? "true" : "false"; break;
-    case boost::json::kind::int64: fmt::format_to(std::back_inserter(out), "{}", value.get_int64()); break;
+    case boost::json::kind::int64: AppendJsonInteger(out, value.get_int64()); break;
     case boost::json::kind::uint64: fmt::format_to(std::back_inserter(out), "{}", value.get_uint64()); break;
     case boost::json::kind::double_: {
       double d = value.get_double();
@@ -75,6 +81,14 @@ void AppendJson(std::string& out, const boost::json::value& value) {
       break;
     }
   }
+}
+
+void AppendJsonString(std::string& out, std::string_view text) { AppendString(out, text); }
+
+void AppendJsonInteger(std::string& out, int64_t value) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
 }
 
 std::string ToJson(const boost::json::value& value) {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "common/json_writer.h"
+
 namespace fundament::sta {
 
 namespace json = boost::json;
@@ -14,6 +16,19 @@ std::string Links::Self(model::EntityKind kind, int64_t id) const {
 
 std::string Links::Navigation(model::EntityKind kind, int64_t id, std::string_view navigation) const {
   return fmt::format("{}/{}({})/{}", root_, model::TypeOf(kind).set_name, id, navigation);
+}
+
+void Links::AppendLink(std::string& out, model::EntityKind kind, int64_t id, std::string_view navigation) const {
+  out += root_;
+  out += '/';
+  out += model::TypeOf(kind).set_name;
+  out += '(';
+  AppendJsonInteger(out, id);
+  out += ')';
+  if (!navigation.empty()) {
+    out += '/';
+    out += navigation;
+  }
 }
 
 Selection::Selection(const std::vector<std::string>& select) : names_(select) {}
@@ -50,6 +65,47 @@ json::object RenderEntity(const model::EntityTypeDef& type, const store::Entity&
     out[fmt::format("{}@iot.navigationLink", nav.name)] = links.Navigation(type.kind, entity.id, nav.name);
   }
   return out;
+}
+
+bool AppendEntityMembers(std::string& out, const model::EntityTypeDef& type, const store::Entity& entity,
+                         const Selection& selection, const Links& links) {
+  bool first = true;
+  auto key = [&](std::string_view name, std::string_view suffix = {}) {
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    out += name;  // names from the data model: nothing to escape
+    out += suffix;
+    out += "\":";
+  };
+  std::string link;
+  if (selection.Includes("@iot.id")) {
+    key("@iot.id");
+    AppendJsonInteger(out, entity.id);
+  }
+  if (selection.Includes("@iot.selfLink")) {
+    key("@iot.selfLink");
+    link.clear();
+    links.AppendLink(link, type.kind, entity.id);
+    AppendJsonString(out, link);
+  }
+  for (const auto& property : type.properties) {
+    if (!selection.Includes(property.name)) continue;
+    key(property.name);
+    if (const json::value* value = entity.properties.if_contains(property.name)) {
+      AppendJson(out, *value);
+    } else {
+      out += "null";
+    }
+  }
+  for (const auto& nav : type.navigations) {
+    if (!selection.Includes(nav.name)) continue;
+    key(nav.name, "@iot.navigationLink");
+    link.clear();
+    links.AppendLink(link, type.kind, entity.id, nav.name);
+    AppendJsonString(out, link);
+  }
+  return !first;
 }
 
 }  // namespace fundament::sta

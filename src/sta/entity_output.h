@@ -26,6 +26,8 @@ class Links {
   std::string Self(model::EntityKind kind, int64_t id) const;
   // "…/v1.1/Things(1)/Datastreams"
   std::string Navigation(model::EntityKind kind, int64_t id, std::string_view navigation) const;
+  // Appends Self(kind, id), then "/" and `navigation` when given, to `out`.
+  void AppendLink(std::string& out, model::EntityKind kind, int64_t id, std::string_view navigation = {}) const;
 
  private:
   std::string root_;
@@ -51,5 +53,11 @@ class Selection {
 // The JSON of `entity` of type `type` as a GET returns it.
 boost::json::object RenderEntity(const model::EntityTypeDef& type, const store::Entity& entity,
                                  const Selection& selection, const Links& links);
+
+// The same members as RenderEntity, written straight into `out` as JSON text
+// ("\"@iot.id\":1,…", without the braces): what a large collection is
+// rendered with, since it builds no tree. Returns whether it wrote any.
+bool AppendEntityMembers(std::string& out, const model::EntityTypeDef& type, const store::Entity& entity,
+                         const Selection& selection, const Links& links);
 
 }  // namespace fundament::sta

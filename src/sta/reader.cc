@@ -256,6 +256,7 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
     size_t count = 0;
   };
   std::vector<Group> groups;
+  std::string link;
   FUNDAMENT_ASSIGN_OR_RETURN(auto scanned, reads_.Scan(request, [&](store::Entity&& entity) -> Status {
     if (seen++ == page) {
       // With $top=0 the extra entity says more exist, but a nextLink would
@@ -295,15 +296,28 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
       AppendJson(group->rows, row);
       return Status::Ok();
     }
-    if (!values.empty()) values += ',';
-    json::object out;
+    if (seen > 1) values += ',';
+    values += '{';
     if (path.ref) {
-      out["@iot.selfLink"] = links_.Self(type.kind, entity.id);
+      values += "\"@iot.selfLink\":";
+      link.clear();
+      links_.AppendLink(link, type.kind, entity.id);
+      AppendJsonString(values, link);
     } else {
-      out = RenderEntity(type, entity, selection, links_);
-      FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, out, 0));
+      bool any = AppendEntityMembers(values, type, entity, selection, links_);
+      if (!options.expand.empty()) {
+        json::object expanded;
+        FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, expanded, 0));
+        for (const auto& member : expanded) {
+          if (any) values += ',';
+          any = true;
+          AppendJsonString(values, member.key());
+          values += ':';
+          AppendJson(values, member.value());
+        }
+      }
     }
-    AppendJson(values, out);
+    values += '}';
     return Status::Ok();
   }));
   (void)scanned;
