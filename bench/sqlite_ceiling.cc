@@ -154,7 +154,7 @@ Result<std::vector<Target>> CreateDatastreams(Connection& db, int count) {
 Result<std::vector<Target>> ExistingDatastreams(Connection& db) {
   FUNDAMENT_ASSIGN_OR_RETURN(
       Statement stmt,
-      db.Prepare("SELECT d.id, (SELECT o.feature_id FROM observation AS o WHERE o.datastream_id = d.id "
+      db.Prepare("SELECT d.id, (SELECT o.feature_id FROM observation AS o WHERE o.stream = d.id "
                  "AND o.feature_id IS NOT NULL LIMIT 1) FROM datastream AS d ORDER BY d.id"));
   std::vector<Target> targets;
   for (;;) {
@@ -173,10 +173,22 @@ Result<std::vector<Target>> ExistingDatastreams(Connection& db) {
 template <typename RowsOf>
 Result<int64_t> InsertRoundRobin(Connection& db, const std::vector<Target>& targets, RowsOf rows_of, int64_t batch,
                                  int64_t start_us, int64_t step_us) {
+  // The clustered table takes its ids from id_sequence (schema.cc), as the
+  // store does; the stream column is the Datastream id.
+  int64_t next_id = 0;
+  {
+    FUNDAMENT_ASSIGN_OR_RETURN(
+        Statement last, db.Prepare("SELECT max((SELECT last FROM id_sequence WHERE name = 'observation'), "
+                                   "coalesce((SELECT max(id) FROM observation), 0))"));
+    FUNDAMENT_ASSIGN_OR_RETURN(bool row, last.Step());
+    if (row) next_id = last.ColumnInt(0);
+  }
   FUNDAMENT_ASSIGN_OR_RETURN(
       Statement insert,
-      db.Prepare("INSERT INTO observation (datastream_id, feature_id, phenomenon_time_start, result_type, "
-                 "result_number) VALUES (?1, ?2, ?3, 2, ?4)"));
+      db.Prepare("INSERT INTO observation (id, stream, datastream_id, feature_id, phenomenon_time_start, "
+                 "result_type, result_number) VALUES (?5, ?1, ?1, ?2, ?3, 2, ?4)"));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement record,
+                             db.Prepare("UPDATE id_sequence SET last = max(last, ?1) WHERE name = 'observation'"));
   std::mt19937_64 random(20261201);
   std::uniform_int_distribution<int> hundredths(0, 10000);
   int64_t most = 0;
@@ -195,15 +207,24 @@ Result<int64_t> InsertRoundRobin(Connection& db, const std::vector<Target>& targ
       }
       FUNDAMENT_RETURN_IF_ERROR(insert.BindInt(3, start_us + k * step_us));
       FUNDAMENT_RETURN_IF_ERROR(insert.BindDouble(4, hundredths(random) / 100.0));
+      FUNDAMENT_RETURN_IF_ERROR(insert.BindInt(5, ++next_id));
       FUNDAMENT_RETURN_IF_ERROR(insert.Run());
       ++written;
       if (++in_transaction == batch) {
+        sqlite3_reset(record.raw());
+        FUNDAMENT_RETURN_IF_ERROR(record.BindInt(1, next_id));
+        FUNDAMENT_RETURN_IF_ERROR(record.Run());
         FUNDAMENT_RETURN_IF_ERROR(db.Execute("COMMIT"));
         in_transaction = 0;
       }
     }
   }
-  if (in_transaction > 0) FUNDAMENT_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  if (in_transaction > 0) {
+    sqlite3_reset(record.raw());
+    FUNDAMENT_RETURN_IF_ERROR(record.BindInt(1, next_id));
+    FUNDAMENT_RETURN_IF_ERROR(record.Run());
+    FUNDAMENT_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  }
   return written;
 }
 
@@ -256,6 +277,13 @@ Status RunFill(const std::string& path, int64_t first_rows, int64_t other_rows, 
       InsertRoundRobin(*db, targets, [&](size_t t) { return t == 0 ? first_rows : other_rows; }, batch, start_us,
                        step_us));
   const double seconds = SecondsSince(started);
+  // The store keeps each Datastream's phenomenonTime and resultTime as its
+  // Observations reach; rows written behind its back need them recomputed.
+  FUNDAMENT_RETURN_IF_ERROR(db->Execute(
+      "UPDATE datastream SET phenomenon_time_start = s.pts, phenomenon_time_end = s.pte, "
+      "result_time_start = s.rts, result_time_end = s.rte FROM (SELECT stream, min(phenomenon_time_start) AS pts, "
+      "max(coalesce(phenomenon_time_end, phenomenon_time_start)) AS pte, min(result_time) AS rts, "
+      "max(result_time) AS rte FROM observation GROUP BY stream) AS s WHERE datastream.id = s.stream"));
   FUNDAMENT_RETURN_IF_ERROR(db->Execute("PRAGMA wal_checkpoint(TRUNCATE)"));
   fmt::print(R"({{"mode":"fill","datastreams":{},"first_datastream":{},"rows":{},"batch":{},"seconds":{:.4f},"rows_per_s":{:.0f}}})"
              "\n",
@@ -336,7 +364,7 @@ constexpr const char* kObservationColumns =
 
 std::string ScanSql() {
   return fmt::format(
-      "SELECT {} FROM observation AS o WHERE o.datastream_id = ?1 AND o.phenomenon_time_start >= ?2 "
+      "SELECT {} FROM observation AS o WHERE o.stream = ?1 AND o.phenomenon_time_start >= ?2 "
       "AND o.phenomenon_time_start < ?3 ORDER BY o.phenomenon_time_start, o.id LIMIT ?4",
       kObservationColumns);
 }
@@ -347,7 +375,7 @@ std::string LatestSql() {
       "d.phenomenon_time_end, d.result_time_start, d.result_time_end, d.min_x, d.min_y, d.max_x, d.max_y, "
       "d.properties, d.thing_id, d.sensor_id, d.observed_property_id, {} "
       "FROM (SELECT * FROM datastream ORDER BY id LIMIT ?1) AS d "
-      "LEFT JOIN observation AS o ON o.id = (SELECT l.id FROM observation AS l WHERE l.datastream_id = d.id "
+      "LEFT JOIN observation AS o ON o.id = (SELECT l.id FROM observation AS l WHERE l.stream = d.id "
       "ORDER BY l.phenomenon_time_start DESC, l.id DESC LIMIT 1) ORDER BY d.id",
       kObservationColumns);
 }

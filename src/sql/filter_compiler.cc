@@ -60,9 +60,17 @@ struct Value {
   bool planar = false;    // kGeometry: a geometry'…' literal (coordinate units, not metres)
   int offset_minutes = 0; // kDateTime literal: the UTC offset it was written with
   JsonSource json;        // kJson
+  // A foreign key that is also a clustering key (ReferenceColumn::cluster_column):
+  // the column, and the sign it holds the id with.
+  std::string cluster;
+  int cluster_sign = 1;
 };
 
-Value Null() { return Value{T::kNull, "NULL", {}, {}, false, false, 0, {}}; }
+Value Null() {
+  Value value;
+  value.sql = "NULL";
+  return value;
+}
 
 bool IsNumeric(T type) { return type == T::kInteger || type == T::kDouble; }
 bool IsTemporal(T type) { return type == T::kDateTime || type == T::kDate || type == T::kInterval; }
@@ -325,7 +333,12 @@ class Compiler {
             return BoundLiteral(T::kInteger, v);
           } else if constexpr (std::is_same_v<V, double>) {
             // NaN is no SQL number; it equals nothing.
-            if (std::isnan(v)) return Value{T::kDouble, "NULL", {}, {}, false, false, 0, {}};
+            if (std::isnan(v)) {
+              Value nan;
+              nan.type = T::kDouble;
+              nan.sql = "NULL";
+              return nan;
+            }
             return BoundLiteral(T::kDouble, v);
           } else if constexpr (std::is_same_v<V, std::string>) {
             return BoundLiteral(T::kString, v);
@@ -385,6 +398,10 @@ class Compiler {
         const ReferenceColumn* fk = TableOf(owner_kind).FindReference(last.name);
         if (fk == nullptr) return Internal(fmt::format("no column for navigation {}", last.name));
         value.sql = fmt::format("{}.{}", owner, fk->column);
+        if (!fk->cluster_column.empty()) {
+          value.cluster = fmt::format("{}.{}", owner, fk->cluster_column);
+          value.cluster_sign = fk->cluster_sign;
+        }
         return value;
       }
       FUNDAMENT_ASSIGN_OR_RETURN(std::string alias, Reach(path, navigations));
@@ -552,6 +569,13 @@ class Compiler {
     }
     if (left.type == T::kInterval || right.type == T::kInterval) return CompareIntervals(op, left, right);
     if (left.type == T::kJson && right.type == T::kJson) return CompareJson(op, left, right);
+    // `Datastream/id eq 5` on Observations: the clustering key finds them.
+    if (op == BinaryOp::kEq) {
+      const Value* column = !left.cluster.empty() ? &left : !right.cluster.empty() ? &right : nullptr;
+      const Value* other = column == &left ? &right : &left;
+      if (column != nullptr && other->literal && other->type == T::kInteger)
+        return fmt::format("({} = {}{})", column->cluster, column->cluster_sign < 0 ? "-" : "", other->sql);
+    }
     // One typed side decides the representation of both.
     const T want = left.type == T::kJson ? right.type : left.type;
     FUNDAMENT_ASSIGN_OR_RETURN(std::string a, Coerce(left, want));

@@ -19,6 +19,8 @@ struct PropertySpec {
 struct ReferenceSpec {
   std::string_view navigation;
   std::string_view column;
+  std::string_view cluster_column = {};
+  int cluster_sign = 1;
 };
 struct TableSpec {
   EntityKind kind;
@@ -94,8 +96,8 @@ std::vector<TableSpec> Specs() {
         {"resultQuality", S::kJson, "result_quality"},
         {"validTime", S::kInterval, "valid_time_start", "valid_time_end"},
         {"parameters", S::kJson, "parameters"}},
-       {{"Datastream", "datastream_id"},
-        {"MultiDatastream", "multi_datastream_id"},
+       {{"Datastream", "datastream_id", "stream", 1},
+        {"MultiDatastream", "multi_datastream_id", "stream", -1},
         {"FeatureOfInterest", "feature_id"}}},
       {EntityKind::kFeatureOfInterest,
        "feature_of_interest",
@@ -123,7 +125,7 @@ std::vector<TableMap> BuildTables() {
     for (const ReferenceSpec& r : spec.references) {
       const model::NavigationDef* nav = type.FindNavigation(r.navigation);
       assert(nav != nullptr && nav->relation == model::Relation::kReference);
-      map.references.push_back({nav, r.column});
+      map.references.push_back({nav, r.column, r.cluster_column, r.cluster_sign});
     }
     tables.push_back(std::move(map));
   }

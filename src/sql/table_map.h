@@ -53,6 +53,12 @@ struct PropertyColumns {
 struct ReferenceColumn {
   const model::NavigationDef* navigation;
   std::string_view column;
+  // When set, the table is clustered on this column, which holds
+  // `cluster_sign` × the referenced id (Observation.stream: a Datastream id,
+  // or a negated MultiDatastream id). "References id N" is then best asked as
+  // `cluster_column = cluster_sign * N`, which the clustering key serves.
+  std::string_view cluster_column = {};
+  int cluster_sign = 1;
 };
 
 // One entity type's table.

@@ -44,6 +44,12 @@ Status AddRelation(const ReadRequest& request, const RelatedTo& related, ReadQue
       const model::NavigationDef& inverse = model::InverseOf(from, *nav);
       const ReferenceColumn* fk = query.table->FindReference(inverse.name);
       if (fk == nullptr) return Internal(fmt::format("no column for {}/{}", to.name, inverse.name));
+      if (!fk->cluster_column.empty()) {
+        // A Datastream's Observations: one run of the clustering key.
+        builder.AddWhere(fmt::format("{}.{} = {}", kAlias, fk->cluster_column,
+                                     builder.Bind(fk->cluster_sign * related.id)));
+        return Status::Ok();
+      }
       builder.AddWhere(fmt::format("{}.{} = {}", kAlias, fk->column, builder.Bind(related.id)));
       return Status::Ok();
     }

@@ -152,10 +152,19 @@ CREATE TRIGGER observed_property_deletes_multi_datastreams BEFORE DELETE ON obse
     (SELECT multi_datastream_id FROM multi_datastream_observed_property WHERE observed_property_id = OLD.id);
 END;
 
+-- Observations are nearly all of the data and are read as time series of one
+-- (Multi)Datastream: the table is clustered on (stream, phenomenon time, id),
+-- so that a time range of one Datastream is one contiguous run of pages, and
+-- appending to many Datastreams touches one page each. `stream` is the
+-- Datastream id, or the negated MultiDatastream id. Ids come from
+-- id_sequence (a WITHOUT ROWID table has no AUTOINCREMENT) and have an index
+-- of their own. Deleting a (Multi)Datastream deletes its Observations by
+-- trigger, along the clustering key; a foreign key would scan the table.
 CREATE TABLE observation (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  datastream_id INTEGER REFERENCES datastream(id) ON DELETE CASCADE,
-  multi_datastream_id INTEGER REFERENCES multi_datastream(id) ON DELETE CASCADE,
+  id INTEGER NOT NULL,
+  stream INTEGER NOT NULL,
+  datastream_id INTEGER,
+  multi_datastream_id INTEGER,
   feature_id INTEGER REFERENCES feature_of_interest(id) ON DELETE CASCADE,
   phenomenon_time_start INTEGER NOT NULL,
   phenomenon_time_end INTEGER,
@@ -168,13 +177,21 @@ CREATE TABLE observation (
   valid_time_start INTEGER,
   valid_time_end INTEGER,
   parameters TEXT,
-  CHECK ((datastream_id IS NULL) <> (multi_datastream_id IS NULL))
-);
--- The hot path: one datastream's observations in time order.
-CREATE INDEX observation_datastream_time
-  ON observation(datastream_id, phenomenon_time_start, id) WHERE datastream_id IS NOT NULL;
-CREATE INDEX observation_multi_datastream_time
-  ON observation(multi_datastream_id, phenomenon_time_start, id) WHERE multi_datastream_id IS NOT NULL;
+  PRIMARY KEY (stream, phenomenon_time_start, id),
+  CHECK ((datastream_id IS NULL) <> (multi_datastream_id IS NULL)),
+  CHECK (stream = coalesce(datastream_id, -multi_datastream_id))
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX observation_id ON observation(id);
+CREATE TRIGGER datastream_deletes_observations AFTER DELETE ON datastream BEGIN
+  DELETE FROM observation WHERE stream = OLD.id;
+END;
+CREATE TRIGGER multi_datastream_deletes_observations AFTER DELETE ON multi_datastream BEGIN
+  DELETE FROM observation WHERE stream = -OLD.id;
+END;
+
+-- The last id given out per table that has no AUTOINCREMENT of its own.
+CREATE TABLE id_sequence (name TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO id_sequence VALUES ('observation', 0);
 CREATE INDEX observation_feature ON observation(feature_id);
 )sql";
 

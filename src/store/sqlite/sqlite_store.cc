@@ -48,9 +48,12 @@ class SnapshotReads final : public ReadTransaction {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer,
+  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer, sqlite::IdSequence observation_ids,
               std::vector<std::unique_ptr<Connection>> readers)
-      : options_(std::move(options)), writer_(std::move(writer)), readers_(std::move(readers)) {
+      : options_(std::move(options)),
+        writer_(std::move(writer)),
+        observation_ids_(observation_ids),
+        readers_(std::move(readers)) {
     for (auto& reader : readers_) free_readers_.push_back(reader.get());
     writer_thread_ = std::thread([this] { RunWriter(); });
   }
@@ -181,7 +184,7 @@ class SqliteStore final : public Store {
         pending->result = savepoint;
         continue;
       }
-      sqlite::SqliteWriteTransaction transaction(*writer_);
+      sqlite::SqliteWriteTransaction transaction(*writer_, observation_ids_);
       Status status;
       try {
         status = (*pending->work)(transaction);
@@ -246,6 +249,7 @@ class SqliteStore final : public Store {
 
   SqliteOptions options_;
   std::unique_ptr<Connection> writer_;
+  sqlite::IdSequence observation_ids_;  // used on the writer thread
   std::mutex queue_mutex_;
   std::condition_variable work_queued_;
   std::deque<PendingWrite*> queue_;  // guarded by queue_mutex_
@@ -288,6 +292,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
                              Connection::Open(options.path, connection_options));
   FUNDAMENT_RETURN_IF_ERROR(UseWal(*writer));
   FUNDAMENT_RETURN_IF_ERROR(sqlite::Migrate(*writer));
+  sqlite::IdSequence observation_ids;
+  FUNDAMENT_RETURN_IF_ERROR(observation_ids.Load(*writer));
 
   connection_options.query_only = true;
   std::vector<std::unique_ptr<Connection>> readers;
@@ -296,7 +302,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
                                Connection::Open(options.path, connection_options));
     readers.push_back(std::move(reader));
   }
-  return std::unique_ptr<Store>(new SqliteStore(options, std::move(writer), std::move(readers)));
+  return std::unique_ptr<Store>(new SqliteStore(options, std::move(writer), observation_ids, std::move(readers)));
 }
 
 }  // namespace fundament::store

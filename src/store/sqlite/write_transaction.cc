@@ -115,7 +115,29 @@ bool Given(const References& references, std::string_view navigation) {
 
 }  // namespace
 
-SqliteWriteTransaction::SqliteWriteTransaction(Connection& connection) : connection_(connection) {}
+Status IdSequence::Load(Connection& connection) {
+  FUNDAMENT_ASSIGN_OR_RETURN(
+      Statement stmt,
+      connection.Prepare("SELECT max((SELECT last FROM id_sequence WHERE name = 'observation'), "
+                         "coalesce((SELECT max(id) FROM observation), 0))"));
+  FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row || stmt.IsNull(0)) return Internal("id_sequence has no row for observation");
+  last_ = saved_ = stmt.ColumnInt(0);
+  return Status::Ok();
+}
+
+Status IdSequence::Save(Connection& connection) {
+  if (last_ == saved_) return Status::Ok();
+  FUNDAMENT_ASSIGN_OR_RETURN(
+      Statement stmt, connection.Prepare("UPDATE id_sequence SET last = max(last, ?1) WHERE name = 'observation'"));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, last_));
+  FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
+  saved_ = last_;
+  return Status::Ok();
+}
+
+SqliteWriteTransaction::SqliteWriteTransaction(Connection& connection, IdSequence& observation_ids)
+    : connection_(connection), observation_ids_(observation_ids) {}
 
 void SqliteWriteTransaction::Record(EntityKind kind, int64_t id, events::Operation operation) {
   auto key = std::make_pair(kind, id);
@@ -180,6 +202,7 @@ Status SqliteWriteTransaction::Widen(const std::vector<Assignment>& assignments)
 }
 
 Status SqliteWriteTransaction::Flush() {
+  FUNDAMENT_RETURN_IF_ERROR(observation_ids_.Save(connection_));
   for (const auto& [parent, extent] : pending_) {
     // min()/max() of SQLite give NULL when an argument is NULL, hence the
     // coalesce on both sides: a NULL bound (nothing yet, or no resultTime)
@@ -265,6 +288,15 @@ Result<int64_t> SqliteWriteTransaction::Insert(EntityKind kind, const json::obje
     return BadRequest("an Observation belongs to exactly one Datastream or MultiDatastream", "Datastream");
   }
   FUNDAMENT_RETURN_IF_ERROR(EncodeReferences(table, references, *this, assignments));
+  int64_t observation_id = 0;
+  if (kind == EntityKind::kObservation) {
+    // The clustering key and the id of the clustered table (schema.cc).
+    observation_id = observation_ids_.Next();
+    assignments.push_back({"id", observation_id});
+    auto datastream = AssignedInt(assignments, "datastream_id");
+    auto multi = AssignedInt(assignments, "multi_datastream_id");
+    assignments.push_back({"stream", datastream ? *datastream : -multi.value_or(0)});
+  }
   assignments = Applicable(std::move(assignments), connection_.spatialite());
   FUNDAMENT_RETURN_IF_ERROR(CheckDistinct(assignments));
 
@@ -282,7 +314,7 @@ Result<int64_t> SqliteWriteTransaction::Insert(EntityKind kind, const json::obje
                                                              columns_sql, values_sql)));
   FUNDAMENT_RETURN_IF_ERROR(BindAssignments(stmt, assignments));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
-  int64_t id = connection_.LastInsertId();
+  int64_t id = kind == EntityKind::kObservation ? observation_id : connection_.LastInsertId();
   if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(Widen(assignments));
   existing_.insert({kind, id});
   Record(kind, id, events::Operation::kCreated);
@@ -317,8 +349,14 @@ Status SqliteWriteTransaction::Update(EntityKind kind, int64_t id, const json::o
   if (kind == EntityKind::kObservation) {
     // Moving an Observation to another Datastream detaches it from the
     // MultiDatastream it had, and the other way round.
-    if (Given(references, "Datastream")) assignments.push_back({"multi_datastream_id", {}});
-    if (Given(references, "MultiDatastream")) assignments.push_back({"datastream_id", {}});
+    if (Given(references, "Datastream")) {
+      assignments.push_back({"multi_datastream_id", {}});
+      assignments.push_back({"stream", *AssignedInt(assignments, "datastream_id")});
+    }
+    if (Given(references, "MultiDatastream")) {
+      assignments.push_back({"datastream_id", {}});
+      assignments.push_back({"stream", -*AssignedInt(assignments, "multi_datastream_id")});
+    }
   }
   assignments = Applicable(std::move(assignments), connection_.spatialite());
   FUNDAMENT_RETURN_IF_ERROR(CheckDistinct(assignments));
@@ -515,7 +553,8 @@ Result<std::vector<SqliteWriteTransaction::Parent>> SqliteWriteTransaction::Pare
 Status SqliteWriteTransaction::Recompute(const std::vector<Parent>& parents) {
   for (const auto& [kind, id] : parents) {
     std::string_view table = TableOf(kind).table;
-    std::string_view column = kind == EntityKind::kDatastream ? "datastream_id" : "multi_datastream_id";
+    // The parent's Observations, along the clustering key.
+    const int64_t stream = kind == EntityKind::kDatastream ? id : -id;
     // Aggregates over no rows give NULLs, which is right: no Observations,
     // no phenomenonTime.
     FUNDAMENT_ASSIGN_OR_RETURN(
@@ -525,21 +564,23 @@ Status SqliteWriteTransaction::Recompute(const std::vector<Parent>& parents) {
             "result_time_start = s.rts, result_time_end = s.rte "
             "FROM (SELECT min(phenomenon_time_start) AS pts, "
             "max(coalesce(phenomenon_time_end, phenomenon_time_start)) AS pte, "
-            "min(result_time) AS rts, max(result_time) AS rte FROM observation WHERE {1} = ?1) AS s "
+            "min(result_time) AS rts, max(result_time) AS rte FROM observation WHERE stream = ?2) AS s "
             "WHERE {0}.id = ?1",
-            table, column)));
+            table)));
     FUNDAMENT_RETURN_IF_ERROR(times.BindInt(1, id));
+    FUNDAMENT_RETURN_IF_ERROR(times.BindInt(2, stream));
     FUNDAMENT_RETURN_IF_ERROR(times.Run());
     FUNDAMENT_ASSIGN_OR_RETURN(
         Statement area,
         connection_.Prepare(fmt::format(
             "UPDATE {0} SET min_x = b.x0, min_y = b.y0, max_x = b.x1, max_y = b.y1 "
             "FROM (SELECT min(f.min_x) AS x0, min(f.min_y) AS y0, max(f.max_x) AS x1, max(f.max_y) AS y1 "
-            "FROM feature_of_interest AS f WHERE f.id IN (SELECT feature_id FROM observation WHERE {1} = "
-            "?1)) AS b "
+            "FROM feature_of_interest AS f WHERE f.id IN (SELECT feature_id FROM observation WHERE stream = "
+            "?2)) AS b "
             "WHERE {0}.id = ?1",
-            table, column)));
+            table)));
     FUNDAMENT_RETURN_IF_ERROR(area.BindInt(1, id));
+    FUNDAMENT_RETURN_IF_ERROR(area.BindInt(2, stream));
     FUNDAMENT_RETURN_IF_ERROR(area.Run());
   }
   return Status::Ok();

@@ -26,10 +26,27 @@ namespace fundament::store::sqlite {
 
 struct Assignment;
 
+// The ids of Observations, whose clustered table has no AUTOINCREMENT: given
+// out from memory by the one writer, and recorded in table id_sequence by
+// every write that took some, so that no id is ever given out twice, across
+// rollbacks and restarts. Used on the writer thread only.
+class IdSequence {
+ public:
+  // Reads the last id given out (at least the largest Observation id).
+  Status Load(Connection& connection);
+  int64_t Next() { return ++last_; }
+  // Records the last id given out, when it moved since the last record.
+  Status Save(Connection& connection);
+
+ private:
+  int64_t last_ = 0;
+  int64_t saved_ = 0;
+};
+
 class SqliteWriteTransaction final : public WriteTransaction {
  public:
   // `connection` must be in a write transaction for the lifetime of this object.
-  explicit SqliteWriteTransaction(Connection& connection);
+  SqliteWriteTransaction(Connection& connection, IdSequence& observation_ids);
   SqliteWriteTransaction(const SqliteWriteTransaction&) = delete;
   SqliteWriteTransaction& operator=(const SqliteWriteTransaction&) = delete;
 
@@ -84,6 +101,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   Result<std::optional<Box>> FeatureBox(int64_t feature_id);
 
   Connection& connection_;
+  IdSequence& observation_ids_;
   std::map<Parent, Extent> pending_;
   std::map<int64_t, std::optional<Box>> feature_boxes_;  // valid for this transaction's lifetime
   // Entities known to exist: checked links of a bulk write are checked once.

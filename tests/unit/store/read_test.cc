@@ -283,7 +283,7 @@ class QueryPlan : public StoreTest {
 
 TEST_F(QueryPlan, ObservationsOfADatastreamByTimeComeFromTheIndexUnsorted) {
   std::string plan = PlanOfObservationsByTime(false);
-  EXPECT_NE(plan.find("USING INDEX observation_datastream_time (datastream_id=?)"), std::string::npos)
+  EXPECT_NE(plan.find("USING PRIMARY KEY (stream=?)"), std::string::npos)
       << plan;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 }
@@ -291,7 +291,7 @@ TEST_F(QueryPlan, ObservationsOfADatastreamByTimeComeFromTheIndexUnsorted) {
 TEST_F(QueryPlan, NewestFirstWalksTheIndexBackwards) {
   // The ascending id tie-break only sorts observations with equal times.
   std::string plan = PlanOfObservationsByTime(true);
-  EXPECT_NE(plan.find("USING INDEX observation_datastream_time (datastream_id=?)"), std::string::npos)
+  EXPECT_NE(plan.find("USING PRIMARY KEY (stream=?)"), std::string::npos)
       << plan;
   EXPECT_EQ(plan.find("USE TEMP B-TREE FOR ORDER BY"), std::string::npos) << plan;
 }
