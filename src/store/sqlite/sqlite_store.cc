@@ -48,13 +48,18 @@ class SnapshotReads final : public ReadTransaction {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer, sqlite::IdSequence observation_ids,
-              std::vector<std::unique_ptr<Connection>> readers)
+  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer, std::unique_ptr<Connection> checkpointer,
+              sqlite::IdSequence observation_ids, std::vector<std::unique_ptr<Connection>> readers)
       : options_(std::move(options)),
         writer_(std::move(writer)),
+        checkpointer_(std::move(checkpointer)),
         observation_ids_(observation_ids),
         readers_(std::move(readers)) {
     for (auto& reader : readers_) free_readers_.push_back(reader.get());
+    // Replaces SQLite's automatic checkpoint, which would run inside the
+    // commit of whichever group crosses the threshold and stall it.
+    sqlite3_wal_hook(writer_->raw(), &SqliteStore::OnWalCommit, this);
+    checkpoint_thread_ = std::thread([this] { RunCheckpoints(); });
     writer_thread_ = std::thread([this] { RunWriter(); });
   }
 
@@ -65,6 +70,13 @@ class SqliteStore final : public Store {
     }
     work_queued_.notify_one();
     writer_thread_.join();
+    {
+      std::lock_guard lock(checkpoint_mutex_);
+      checkpoint_closing_ = true;
+    }
+    checkpoint_wanted_.notify_one();
+    checkpoint_thread_.join();
+    checkpointer_.reset();
     // Callers have finished with the store; closing the readers first lets
     // the checkpoint copy the whole WAL back and truncate it.
     readers_.clear();
@@ -142,6 +154,46 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // WAL pages after which a checkpoint copies them back into the database
+  // (SQLite's own default threshold).
+  static constexpr int kCheckpointPages = 1000;
+
+  // Called by SQLite on the writer thread after every commit, with the pages
+  // now in the WAL.
+  static int OnWalCommit(void* self, sqlite3*, const char*, int pages) {
+    if (pages >= kCheckpointPages) {
+      auto* store = static_cast<SqliteStore*>(self);
+      {
+        std::lock_guard lock(store->checkpoint_mutex_);
+        store->checkpoint_due_ = true;
+      }
+      store->checkpoint_wanted_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  // Copies the WAL back into the database on a connection and thread of its
+  // own, beside the writer: a PASSIVE checkpoint takes no lock that writers
+  // or readers wait for. Once everything is copied, the next commit starts
+  // the WAL from its beginning again.
+  void RunCheckpoints() {
+    for (;;) {
+      {
+        std::unique_lock lock(checkpoint_mutex_);
+        checkpoint_wanted_.wait_for(lock, std::chrono::seconds(1),
+                                    [&] { return checkpoint_due_ || checkpoint_closing_; });
+        if (checkpoint_closing_) return;
+        checkpoint_due_ = false;
+      }
+      int log_pages = 0, copied = 0;
+      int rc = sqlite3_wal_checkpoint_v2(checkpointer_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_pages,
+                                         &copied);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(checkpointer_->raw()));
+      }
+    }
+  }
+
   // One caller's work waiting in the queue; lives on the caller's stack
   // until `done`.
   struct PendingWrite {
@@ -249,6 +301,12 @@ class SqliteStore final : public Store {
 
   SqliteOptions options_;
   std::unique_ptr<Connection> writer_;
+  std::unique_ptr<Connection> checkpointer_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wanted_;
+  bool checkpoint_due_ = false;       // guarded by checkpoint_mutex_
+  bool checkpoint_closing_ = false;   // guarded by checkpoint_mutex_
+  std::thread checkpoint_thread_;
   sqlite::IdSequence observation_ids_;  // used on the writer thread
   std::mutex queue_mutex_;
   std::condition_variable work_queued_;
@@ -294,6 +352,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   FUNDAMENT_RETURN_IF_ERROR(sqlite::Migrate(*writer));
   sqlite::IdSequence observation_ids;
   FUNDAMENT_RETURN_IF_ERROR(observation_ids.Load(*writer));
+  // After the WAL is reset, its file is cut back to this size.
+  FUNDAMENT_RETURN_IF_ERROR(writer->Execute("PRAGMA journal_size_limit = 67108864"));
+  FUNDAMENT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> checkpointer,
+                             Connection::Open(options.path, connection_options));
 
   connection_options.query_only = true;
   std::vector<std::unique_ptr<Connection>> readers;
@@ -302,7 +364,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
                                Connection::Open(options.path, connection_options));
     readers.push_back(std::move(reader));
   }
-  return std::unique_ptr<Store>(new SqliteStore(options, std::move(writer), observation_ids, std::move(readers)));
+  return std::unique_ptr<Store>(new SqliteStore(options, std::move(writer), std::move(checkpointer), observation_ids,
+                                                std::move(readers)));
 }
 
 }  // namespace fundament::store
