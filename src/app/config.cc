@@ -99,7 +99,7 @@ const std::vector<OptionDef>& Options() {
       ListOption("server", "cors_allowed_origins", [](Config& c) { return &c.server.cors_allowed_origins; }),
       NonEmpty(StringOption("store", "data_dir", [](Config& c) { return &c.store.data_dir; })),
       IntegerOption(
-          "store", "reader_connections", [](Config& c) { return &c.store.reader_connections; }, 1, 256),
+          "store", "reader_connections", [](Config& c) { return &c.store.reader_connections; }, 0, 256),
       WithChoices(StringOption("store", "synchronous", [](Config& c) { return &c.store.synchronous; }),
                   {"normal", "full"}),
       IntegerOption(

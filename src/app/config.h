@@ -39,7 +39,7 @@ struct ServerConfig {
 
 struct StoreConfig {
   std::string data_dir = "./data";
-  int64_t reader_connections = 4;
+  int64_t reader_connections = 0;  // 0: one per hardware core, at least 2
   std::string synchronous = "normal";  // "normal" or "full"
   int64_t group_commit_max_writes = 512;
 

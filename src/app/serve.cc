@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -85,7 +86,12 @@ int Serve(const Config& config, bool demo) {
 
   store::SqliteOptions sqlite_options;
   sqlite_options.path = (std::filesystem::path(config.store.data_dir) / "fundament.db").string();
-  sqlite_options.reader_connections = static_cast<int>(config.store.reader_connections);
+  // Reads are CPU-bound: one connection per core keeps every core busy, and
+  // each connection costs memory (its page cache, SpatiaLite's state).
+  sqlite_options.reader_connections =
+      config.store.reader_connections > 0
+          ? static_cast<int>(config.store.reader_connections)
+          : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   sqlite_options.sync_full = config.store.synchronous == "full";
   sqlite_options.max_group_writes = static_cast<size_t>(config.store.group_commit_max_writes);
   Result<std::unique_ptr<store::Store>> opened = store::OpenSqliteStore(sqlite_options);

@@ -354,8 +354,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   FUNDAMENT_RETURN_IF_ERROR(observation_ids.Load(*writer));
   // After the WAL is reset, its file is cut back to this size.
   FUNDAMENT_RETURN_IF_ERROR(writer->Execute("PRAGMA journal_size_limit = 67108864"));
+  sqlite::ConnectionOptions checkpoint_options = connection_options;
+  checkpoint_options.load_spatialite = false;  // it only copies pages
   FUNDAMENT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> checkpointer,
-                             Connection::Open(options.path, connection_options));
+                             Connection::Open(options.path, checkpoint_options));
 
   connection_options.query_only = true;
   std::vector<std::unique_ptr<Connection>> readers;

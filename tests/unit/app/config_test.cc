@@ -180,8 +180,8 @@ TEST(LoadConfig, RejectsOutOfRangeValues) {
   Config config;
   EXPECT_THAT(ErrorOf(ApplyToml("[server]\nport = 70000\n", "f.toml", config)),
               HasSubstr("server.port: must be between 0 and 65535"));
-  EXPECT_THAT(ErrorOf(ApplyToml("[store]\nreader_connections = 0\n", "f.toml", config)),
-              HasSubstr("store.reader_connections: must be between 1 and"));
+  EXPECT_THAT(ErrorOf(ApplyToml("[store]\nreader_connections = -1\n", "f.toml", config)),
+              HasSubstr("store.reader_connections: must be between 0 and"));
 }
 
 TEST(LoadConfig, RejectsValueOutsideChoices) {
