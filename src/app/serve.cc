@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -66,7 +68,20 @@ http::HttpServerOptions ServerOptionsFrom(const Config& config) {
 
 }  // namespace
 
+// Memory that answers gave back must go back to the system. glibc keeps
+// freed blocks in per-thread arenas and, after a large block was freed,
+// serves even larger ones from those arenas instead of fresh mappings: with
+// dozens of handler threads, each large answer ever rendered would stay
+// resident. A fixed mapping threshold returns every large buffer when it is
+// freed, and a few arenas bound what small allocations keep.
+void LimitRetainedMemory() {
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
+  mallopt(M_ARENA_MAX, 4);
+}
+
 int Serve(const Config& config, bool demo) {
+  LimitRetainedMemory();
   LogEvent(spdlog::level::info, "starting",
            LogFields().Add("version", kVersion).Add("data_dir", config.store.data_dir));
 

@@ -116,6 +116,44 @@ std::string ExpandedNextQuery(const odata::QueryOptions& options, int64_t page) 
   return query + fmt::format("$top={}&$skip={}", page, options.skip + page);
 }
 
+// Text written in pieces of about a megabyte and joined once: a large
+// answer is never copied while it grows (as one string doubling its capacity
+// would be, needing old and new at once), and each piece is freed as soon as
+// it is joined.
+class PieceBuffer {
+ public:
+  static constexpr size_t kPieceBytes = 1 << 20;
+
+  // The piece to append to; starts a new one when the current one is full.
+  std::string& Tail() {
+    if (pieces_.empty() || pieces_.back().size() >= kPieceBytes) {
+      pieces_.emplace_back();
+      pieces_.back().reserve(kPieceBytes + 4096);
+    }
+    return pieces_.back();
+  }
+  bool empty() const { return pieces_.empty(); }
+
+  // prefix + all pieces + suffix, in one allocation.
+  std::string Join(std::string_view prefix, std::string_view suffix) {
+    size_t total = prefix.size() + suffix.size();
+    for (const auto& piece : pieces_) total += piece.size();
+    std::string out;
+    out.reserve(total);
+    out += prefix;
+    for (auto& piece : pieces_) {
+      out += piece;
+      std::string().swap(piece);
+    }
+    out += suffix;
+    pieces_.clear();
+    return out;
+  }
+
+ private:
+  std::vector<std::string> pieces_;
+};
+
 }  // namespace
 
 int64_t Reader::PageSize(const odata::QueryOptions& options) const {
@@ -246,7 +284,7 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
   request.limit = page + 1;
   int64_t seen = 0;
   bool more = false;
-  std::string values;
+  PieceBuffer values;
   // dataArray: one group per (Multi)Datastream, in order of first
   // appearance (OGC 18-088 §13.1), each with the text of its rows.
   struct Group {
@@ -296,28 +334,29 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
       AppendJson(group->rows, row);
       return Status::Ok();
     }
-    if (seen > 1) values += ',';
-    values += '{';
+    std::string& text = values.Tail();
+    if (seen > 1) text += ',';
+    text += '{';
     if (path.ref) {
-      values += "\"@iot.selfLink\":";
+      text += "\"@iot.selfLink\":";
       link.clear();
       links_.AppendLink(link, type.kind, entity.id);
-      AppendJsonString(values, link);
+      AppendJsonString(text, link);
     } else {
-      bool any = AppendEntityMembers(values, type, entity, selection, links_);
+      bool any = AppendEntityMembers(text, type, entity, selection, links_);
       if (!options.expand.empty()) {
         json::object expanded;
         FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, expanded, 0));
         for (const auto& member : expanded) {
-          if (any) values += ',';
+          if (any) text += ',';
           any = true;
-          AppendJsonString(values, member.key());
-          values += ':';
-          AppendJson(values, member.value());
+          AppendJsonString(text, member.key());
+          text += ':';
+          AppendJson(text, member.value());
         }
       }
     }
-    values += '}';
+    text += '}';
     return Status::Ok();
   }));
   (void)scanned;
@@ -348,11 +387,10 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
       body += group.rows;
       body += "]}";
     }
-  } else {
-    body += values;
+    body += "]}";
+    return body;
   }
-  body += "]}";
-  return body;
+  return values.Join(body, "]}");
 }
 
 Status Reader::Expand(const model::EntityTypeDef& type, const store::Entity& entity,
