@@ -40,6 +40,12 @@ asan-test: deps $(ASAN_DIR)/build.ninja
 api-test: asan-test
 	FUNDAMENT_BINARY=$(abspath $(ASAN_DIR))/fundament $(PYTHON) -m pytest -q tests/api
 
+# The MQTT broker against real MQTT clients (mosquitto_pub/sub, paho-mqtt),
+# on the sanitizer build's mqtt_broker_demo.
+.PHONY: mqtt-test
+mqtt-test: asan-test
+	MQTT_BROKER_DEMO=$(abspath $(ASAN_DIR))/mqtt_broker_demo $(PYTHON) -m pytest -q tests/mqtt
+
 $(FUZZ_DIR)/build.ninja:
 	CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DFUNDAMENT_FUZZ=ON -DFUNDAMENT_TESTS=OFF -DFUNDAMENT_SANITIZE=ON
@@ -55,7 +61,7 @@ fuzz: deps $(FUZZ_DIR)/build.ninja
 	tests/fuzz/run $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 # Every test: the release build, unit tests and API tests under sanitizers, fuzz smoke.
-test: build api-test fuzz-smoke
+test: build api-test mqtt-test fuzz-smoke
 
 # Benchmarks against InfluxDB, nginx and raw SQLite, and the filter
 # micro-benchmark, in one run that writes bench/RESULTS.md (about 10 minutes);
