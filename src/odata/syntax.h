@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/utf8.h"
 
 namespace fundament::odata {
 
@@ -43,12 +44,8 @@ enum class IntSyntax { kOk, kMalformed, kOutOfRange };
 // no sign, no whitespace) into `value`.
 IntSyntax ParseNonNegativeInt(std::string_view text, int64_t& value);
 
-// The length of the well-formed UTF-8 sequence starting at `text[i]` (i must
-// be in range), or 0 when the bytes there are not one.
-size_t Utf8SequenceLength(std::string_view text, size_t i);
-
-// True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF).
-bool IsValidUtf8(std::string_view text);
+// UTF-8 checks, shared with the rest of the program (common/utf8.h).
+using ::fundament::IsValidUtf8;
+using ::fundament::Utf8SequenceLength;
 
 }  // namespace fundament::odata
