@@ -27,6 +27,7 @@ struct ServeFlag {
 constexpr ServeFlag kServeFlags[] = {
     {"--port", "server.port", "N", "TCP port to listen on (0: any free port) [server.port]"},
     {"--host", "server.host", "ADDR", "address to listen on [server.host]"},
+    {"--mqtt-port", "mqtt.port", "N", "MQTT port to listen on (0: any free port) [mqtt.port]"},
     {"--data", "store.data_dir", "DIR", "data directory [store.data_dir]"},
     {"--external-url", "server.external_url", "URL",
      "URL under which clients reach the server [server.external_url]"},
@@ -43,7 +44,7 @@ int RunCommandLine(int argc, char** argv) {
   app.require_subcommand(1);
 
   CLI::App* serve =
-      app.add_subcommand("serve", "Serve the SensorThings API over HTTP until SIGINT or SIGTERM");
+      app.add_subcommand("serve", "Serve the SensorThings API over HTTP and MQTT until SIGINT or SIGTERM");
   std::string config_file;
   serve->add_option("--config,-c", config_file, "TOML configuration file (see fundament.example.toml)")
       ->type_name("FILE");

@@ -16,7 +16,7 @@ namespace fundament::app {
 
 namespace {
 
-enum class Kind { kString, kInteger, kStringList };
+enum class Kind { kString, kInteger, kStringList, kBoolean };
 
 // One configuration option: where it lives in the file and in Config, and
 // what values it takes.
@@ -27,6 +27,7 @@ struct OptionDef {
   std::string* (*string_field)(Config&) = nullptr;
   int64_t* (*integer_field)(Config&) = nullptr;
   std::vector<std::string>* (*list_field)(Config&) = nullptr;
+  bool* (*bool_field)(Config&) = nullptr;
   int64_t min = 0;
   int64_t max = 0;
   std::vector<std::string_view> choices = {};  // allowed strings; empty = any
@@ -58,6 +59,12 @@ OptionDef ListOption(std::string_view section, std::string_view key,
   return def;
 }
 
+OptionDef BooleanOption(std::string_view section, std::string_view key, bool* (*field)(Config&)) {
+  OptionDef def{section, key, Kind::kBoolean};
+  def.bool_field = field;
+  return def;
+}
+
 OptionDef WithChoices(OptionDef def, std::vector<std::string_view> choices) {
   def.choices = std::move(choices);
   return def;
@@ -74,6 +81,9 @@ OptionDef Url(OptionDef def) {
 }
 
 constexpr int64_t kGiB = int64_t{1} << 30;
+
+// The URL schemes of MQTT endpoints (the WebSocket ones for a proxy in front).
+constexpr std::string_view kMqttSchemes[] = {"mqtt://", "mqtts://", "ws://", "wss://"};
 
 const std::vector<OptionDef>& Options() {
   static const std::vector<OptionDef> options = {
@@ -117,6 +127,25 @@ const std::vector<OptionDef>& Options() {
           "api", "max_filter_depth", [](Config& c) { return &c.api.max_filter_depth; }, 2, 512),
       IntegerOption(
           "api", "max_filter_nodes", [](Config& c) { return &c.api.max_filter_nodes; }, 3, 1000000),
+      BooleanOption("mqtt", "enabled", [](Config& c) { return &c.mqtt.enabled; }),
+      StringOption("mqtt", "host", [](Config& c) { return &c.mqtt.host; }),
+      IntegerOption(
+          "mqtt", "port", [](Config& c) { return &c.mqtt.port; }, 0, 65535),
+      ListOption("mqtt", "endpoints", [](Config& c) { return &c.mqtt.endpoints; }),
+      IntegerOption(
+          "mqtt", "handler_threads", [](Config& c) { return &c.mqtt.handler_threads; }, 1, 4096),
+      // MQTT's own ceiling: a remaining length of at most 268435455 bytes
+      // plus a fixed header of at most 5.
+      IntegerOption(
+          "mqtt", "max_packet_size", [](Config& c) { return &c.mqtt.max_packet_size; }, 64, 268435460),
+      IntegerOption(
+          "mqtt", "max_connections", [](Config& c) { return &c.mqtt.max_connections; }, 1, 1000000),
+      IntegerOption(
+          "mqtt", "max_queued_messages", [](Config& c) { return &c.mqtt.max_queued_messages; }, 1, 1000000),
+      WithChoices(StringOption("mqtt", "overflow_policy", [](Config& c) { return &c.mqtt.overflow_policy; }),
+                  {"drop", "disconnect"}),
+      IntegerOption(
+          "mqtt", "max_pending_changes", [](Config& c) { return &c.mqtt.max_pending_changes; }, 1, 100000000),
       WithChoices(StringOption("log", "level", [](Config& c) { return &c.log.level; }),
                   {"trace", "debug", "info", "warn", "error", "critical", "off"}),
       WithChoices(StringOption("log", "format", [](Config& c) { return &c.log.format; }), {"json", "text"}),
@@ -175,6 +204,11 @@ Status SetFromText(const OptionDef& def, std::string_view text, Config& config, 
         return ConfigError(fmt::format("{}: {}: expected an integer, got \"{}\"", origin, def.Name(), text));
       return SetInteger(def, value, config, origin);
     }
+    case Kind::kBoolean:
+      if (text != "true" && text != "false")
+        return ConfigError(fmt::format("{}: {}: expected true or false, got \"{}\"", origin, def.Name(), text));
+      *def.bool_field(config) = text == "true";
+      return Status::Ok();
     case Kind::kStringList: {
       std::vector<std::string> items;
       size_t start = 0;
@@ -229,6 +263,12 @@ Status SetFromToml(const OptionDef& def, const toml::node& node, Config& config,
         return ConfigError(
             fmt::format("{}: {}: expected an integer, got {}", origin, def.Name(), TomlTypeName(node)));
       return SetInteger(def, *node.value<int64_t>(), config, origin);
+    case Kind::kBoolean:
+      if (!node.is_boolean())
+        return ConfigError(
+            fmt::format("{}: {}: expected a boolean, got {}", origin, def.Name(), TomlTypeName(node)));
+      *def.bool_field(config) = *node.value<bool>();
+      return Status::Ok();
     case Kind::kStringList: {
       const toml::array* array = node.as_array();
       if (array == nullptr || !std::all_of(array->begin(), array->end(),
@@ -337,6 +377,14 @@ Status Validate(const Config& config) {
   if (config.api.default_page_size > config.api.max_page_size) {
     return ConfigError(fmt::format("api.default_page_size ({}) must not exceed api.max_page_size ({})",
                                    config.api.default_page_size, config.api.max_page_size));
+  }
+  for (const std::string& endpoint : config.mqtt.endpoints) {
+    const bool url = std::any_of(std::begin(kMqttSchemes), std::end(kMqttSchemes), [&](std::string_view scheme) {
+      return endpoint.size() > scheme.size() && endpoint.compare(0, scheme.size(), scheme) == 0;
+    });
+    if (!url)
+      return ConfigError(fmt::format("mqtt.endpoints: \"{}\" must start with mqtt://, mqtts://, ws:// or wss://",
+                                     endpoint));
   }
   return Status::Ok();
 }

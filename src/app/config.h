@@ -57,6 +57,23 @@ struct ApiConfig {
   bool operator==(const ApiConfig&) const = default;
 };
 
+// The SensorThings MQTT extension (docs/mqtt.md).
+struct MqttConfig {
+  bool enabled = true;
+  std::string host;     // "": the same as server.host
+  int64_t port = 1883;  // 0: an ephemeral port (logged at start)
+  // Announced in the service root; empty: mqtt://<host the client used>:<port>.
+  std::vector<std::string> endpoints;
+  int64_t handler_threads = 16;  // threads creating Observations from messages
+  int64_t max_packet_size = 1024 * 1024;
+  int64_t max_connections = 10000;
+  int64_t max_queued_messages = 1000;    // per client
+  std::string overflow_policy = "drop";  // "drop" or "disconnect"
+  int64_t max_pending_changes = 100000;
+
+  bool operator==(const MqttConfig&) const = default;
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, critical, off
   std::string format = "json";  // "json" or "text"
@@ -68,6 +85,7 @@ struct Config {
   ServerConfig server;
   StoreConfig store;
   ApiConfig api;
+  MqttConfig mqtt;
   LogConfig log;
 
   bool operator==(const Config&) const = default;

@@ -1,13 +1,16 @@
 #include "app/serve.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "app/data_dir_lock.h"
@@ -15,6 +18,8 @@
 #include "app/version.h"
 #include "http/log_event.h"
 #include "http/server.h"
+#include "mqtt/broker.h"
+#include "mqttapi/bridge.h"
 #include "sta/demo_data.h"
 #include "sta/service.h"
 #include "store/sqlite/sqlite_store.h"
@@ -64,6 +69,37 @@ http::HttpServerOptions ServerOptionsFrom(const Config& config) {
   options.cors_allowed_origins = config.server.cors_allowed_origins;
   options.stop_on_signals = true;
   return options;
+}
+
+mqtt::BrokerOptions BrokerOptionsFrom(const Config& config) {
+  mqtt::BrokerOptions options;
+  options.address = config.mqtt.host.empty() ? config.server.host : config.mqtt.host;
+  options.port = static_cast<uint16_t>(config.mqtt.port);
+  options.threads = 1;
+  // Creating an Observation waits for its group commit on one of these;
+  // messages waiting together are committed together.
+  options.hook_threads = static_cast<int>(config.mqtt.handler_threads);
+  options.max_packet_size = static_cast<size_t>(config.mqtt.max_packet_size);
+  options.max_connections = static_cast<size_t>(config.mqtt.max_connections);
+  options.max_queued_messages = static_cast<size_t>(config.mqtt.max_queued_messages);
+  options.overflow_policy = config.mqtt.overflow_policy == "disconnect" ? mqtt::OverflowPolicy::kDisconnect
+                                                                        : mqtt::OverflowPolicy::kDropNew;
+  options.shutdown_timeout = std::chrono::seconds(config.server.shutdown_timeout_seconds);
+  return options;
+}
+
+// The server URL in the links of MQTT messages, which answer no request
+// whose Host header could say it: server.external_url, else the HTTP
+// address and port (the machine's host name for a wildcard address).
+std::string MessageServerUrl(const Config& config, const http::HttpServer& server) {
+  if (!config.server.external_url.empty()) return config.server.external_url;
+  std::string host = config.server.host;
+  if (host == "0.0.0.0" || host == "::") {
+    char name[256] = {};
+    host = gethostname(name, sizeof name - 1) == 0 && name[0] != '\0' ? name : "localhost";
+  }
+  if (host.find(':') != std::string::npos && !host.starts_with('[')) host = "[" + host + "]";
+  return fmt::format("http://{}:{}", host, server.port());
 }
 
 }  // namespace
@@ -118,7 +154,31 @@ int Serve(const Config& config, bool demo) {
   LogEvent(spdlog::level::info, "store opened", LogFields().Add("path", sqlite_options.path));
 
   {
-    sta::Service service(*store, ServiceOptionsFrom(config));
+    sta::ServiceOptions service_options = ServiceOptionsFrom(config);
+    // The MQTT extension: the broker binds its port first, so that the
+    // service root can announce it (the actual one when mqtt.port is 0).
+    std::unique_ptr<mqttapi::Bridge> bridge;
+    std::unique_ptr<mqtt::Broker> broker;
+    if (config.mqtt.enabled) {
+      mqttapi::BridgeOptions bridge_options;
+      bridge_options.max_pending_changes = static_cast<size_t>(config.mqtt.max_pending_changes);
+      bridge = std::make_unique<mqttapi::Bridge>(*store, service_options, bridge_options);
+      mqtt::BrokerOptions broker_options = BrokerOptionsFrom(config);
+      broker_options.hooks = bridge->Hooks();
+      broker = std::make_unique<mqtt::Broker>(std::move(broker_options));
+      Status listening = broker->Start();
+      if (!listening.ok()) {
+        LogEvent(spdlog::level::err, "cannot listen",
+                 LogFields().Add("protocol", "mqtt").Add("error", listening.error().message));
+        return kExitFailure;
+      }
+      if (config.mqtt.endpoints.empty()) {
+        service_options.mqtt_port = broker->port();
+      } else {
+        service_options.mqtt_endpoints = config.mqtt.endpoints;
+      }
+    }
+    sta::Service service(*store, std::move(service_options));
     if (demo) {
       Status loaded = sta::LoadDemoData(service);
       if (!loaded.ok()) {
@@ -136,7 +196,11 @@ int Serve(const Config& config, bool demo) {
     Router router(std::move(targets));
 
     http::HttpServerOptions server_options = ServerOptionsFrom(config);
-    server_options.on_stop = [&router] { router.SetShuttingDown(); };
+    mqtt::Broker* broker_to_stop = broker.get();
+    server_options.on_stop = [&router, broker_to_stop] {
+      router.SetShuttingDown();
+      if (broker_to_stop != nullptr) broker_to_stop->Stop();
+    };
     http::HttpServer server(std::move(server_options),
                             [&router](const HttpRequest& request) { return router.Handle(request); });
     Status started = server.Start();
@@ -149,11 +213,40 @@ int Serve(const Config& config, bool demo) {
                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     LogEvent(spdlog::level::info, "listening",
              LogFields()
+                 .Add("protocol", "http")
                  .Add("address", server.address())
                  .AddInt("port", server.port())
                  .AddInt("threads", threads)
                  .AddInt("handler_threads", config.server.handler_threads));
+
+    std::optional<mqttapi::BrokerSink> sink;
+    std::thread broker_thread;
+    if (broker) {
+      sink.emplace(*broker);
+      bridge->Start(*sink, MessageServerUrl(config, server));
+      broker_thread = std::thread([&broker] { broker->Run(); });
+      LogEvent(spdlog::level::info, "listening",
+               LogFields()
+                   .Add("protocol", "mqtt")
+                   .Add("address", broker->address())
+                   .AddInt("port", broker->port())
+                   .AddInt("handler_threads", config.mqtt.handler_threads));
+    }
     server.Run();
+    if (broker) {
+      // The HTTP server stopped for a signal, and told the broker to stop
+      // too; this is for any other reason. Connections finish their hook (a
+      // message being written is committed and acknowledged) first.
+      broker->Stop();
+      broker_thread.join();
+      bridge->Stop();
+      const mqttapi::BridgeStats stats = bridge->Stats();
+      LogEvent(spdlog::level::info, "mqtt stopped",
+               LogFields()
+                   .AddInt("observations_created", static_cast<int64_t>(stats.observations_created))
+                   .AddInt("messages_published", static_cast<int64_t>(stats.messages_published))
+                   .AddInt("changes_dropped", static_cast<int64_t>(stats.changes_dropped)));
+    }
     LogEvent(spdlog::level::info, "server stopped", LogFields());
   }
   // Only now that no request can reach it any more.

@@ -1,5 +1,7 @@
 // `fundament serve`: opens the store, builds the SensorThings service and
-// serves it over HTTP until SIGINT or SIGTERM, then shuts down gracefully.
+// serves it over HTTP, and with mqtt.enabled over MQTT (the SensorThings MQTT
+// extension, mqttapi/bridge.h), until SIGINT or SIGTERM, then shuts both down
+// gracefully.
 #pragma once
 
 #include "app/config.h"

@@ -43,9 +43,27 @@ HttpResponse ErrorResponse(const Error& error) {
   return response;
 }
 
+// The host of `server_url` ("https://example.org:8080" → "example.org",
+// "http://[::1]:8080" → "[::1]").
+std::string_view HostOf(std::string_view server_url) {
+  size_t scheme = server_url.find("://");
+  std::string_view host = scheme == std::string_view::npos ? server_url : server_url.substr(scheme + 3);
+  host = host.substr(0, host.find('/'));
+  if (host.starts_with('[')) return host.substr(0, host.find(']') + 1);
+  return host.substr(0, host.find(':'));
+}
+
+// The MQTT endpoints to announce (see ServiceOptions::mqtt_endpoints).
+std::vector<std::string> MqttEndpoints(const ServiceOptions& options, std::string_view server_url) {
+  if (!options.mqtt_endpoints.empty()) return options.mqtt_endpoints;
+  if (options.mqtt_port == 0) return {};
+  return {fmt::format("mqtt://{}:{}", HostOf(server_url), options.mqtt_port)};
+}
+
 // The service root document (OGC 18-088 §9.2.1). `version_prefix` is "/v1.1"
-// or "/v1.0".
-HttpResponse ServiceRoot(const Links& links, const ServiceOptions& options, std::string_view version_prefix) {
+// or "/v1.0"; `server_url` the server's URL as the client sees it.
+HttpResponse ServiceRoot(const Links& links, const ServiceOptions& options, std::string_view version_prefix,
+                         std::string_view server_url) {
   json::array sets;
   for (model::EntityKind kind : model::kAllEntityKinds) {
     const auto& type = model::TypeOf(kind);
@@ -69,14 +87,21 @@ HttpResponse ServiceRoot(const Links& links, const ServiceOptions& options, std:
   // FROST-Server's name for the OData 4.01 JSON batch, which clients check for.
   conformance.emplace_back("https://fraunhoferiosb.github.io/FROST-Server/extensions/JsonBatchRequest.html");
   json::object settings;
-  if (!options.mqtt_endpoints.empty()) {
-    conformance.emplace_back(fmt::format("{}create-observations-via-mqtt/observations-creation", kConformancePrefix));
-    conformance.emplace_back(fmt::format("{}receive-updates-via-mqtt/receive-updates", kConformancePrefix));
-    json::array endpoints;
-    for (const auto& e : options.mqtt_endpoints) endpoints.emplace_back(e);
+  std::vector<std::string> endpoints = MqttEndpoints(options, server_url);
+  if (!endpoints.empty()) {
+    // §14: "the serverSettings object SHALL contain properties of type
+    // Object" named by both MQTT requirement classes, each with the
+    // endpoints; this server offers both on the same ones.
+    json::array list;
+    for (const auto& e : endpoints) list.emplace_back(e);
     json::object mqtt;
-    mqtt["endpoints"] = std::move(endpoints);
-    settings[fmt::format("{}create-observations-via-mqtt/observations-creation", kConformancePrefix)] = mqtt;
+    mqtt["endpoints"] = std::move(list);
+    for (std::string_view requirement :
+         {"create-observations-via-mqtt/observations-creation", "receive-updates-via-mqtt/receive-updates"}) {
+      std::string uri = fmt::format("{}{}", kConformancePrefix, requirement);
+      conformance.emplace_back(uri);
+      settings[uri] = mqtt;
+    }
   }
   settings["conformance"] = std::move(conformance);
   body["serverSettings"] = std::move(settings);
@@ -161,7 +186,7 @@ Result<HttpResponse> Service::Dispatch(const RequestContext& context, std::strin
   const Links& links = context.links();
   if (resource.empty()) {
     if (method != "GET" && method != "HEAD") return Error{ErrorCode::kMethodNotAllowed, "the service root is read-only"};
-    return ServiceRoot(links, options_, context.version_prefix());
+    return ServiceRoot(links, options_, context.version_prefix(), context.server_url());
   }
   if (resource == "$batch") {
     if (method != "POST") return Error{ErrorCode::kMethodNotAllowed, "$batch takes POST"};

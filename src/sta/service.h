@@ -1,6 +1,7 @@
 // The SensorThings API 1.1 service: answers requests below the version prefix
 // (`/v1.1/...`, and `/v1.0/...`) from a Store. Transport-independent: the HTTP
-// server, $batch and the MQTT bridge all call Handle().
+// server and $batch call Handle() and Dispatch(); the MQTT bridge
+// (mqttapi/bridge.h) creates Observations through ApplyWrite().
 #pragma once
 
 #include <cstdint>
@@ -33,8 +34,12 @@ struct ServiceOptions {
   int64_t default_page_size = 100;  // entities per page when $top is absent
   int64_t max_page_size = 10000;    // larger $top values are capped to this
   odata::QueryLimits query_limits;
-  // MQTT endpoints to announce in serverSettings (empty: none).
+  // The MQTT extension (OGC 18-088 §14), announced in the service root's
+  // serverSettings when either is set: `mqtt_endpoints` as given
+  // ("mqtt://sensors.example.org:1883"), else, with a non-zero `mqtt_port`,
+  // mqtt://<the host name the client used for HTTP>:<mqtt_port>.
   std::vector<std::string> mqtt_endpoints;
+  uint16_t mqtt_port = 0;
   // Told about a request that failed unexpectedly (it is answered with 500),
   // so that the operator's log has the request id beside the cause. Empty: a
   // plain error line that carries both.

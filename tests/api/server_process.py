@@ -26,6 +26,8 @@ STOP_TIMEOUT_S = 10.0
 
 _LISTENING = re.compile(r'"msg"\s*:\s*"listening"')
 _PORT = re.compile(r'"port"\s*:\s*"?(\d+)')
+# The MQTT broker's "listening" line; the HTTP server's is any other.
+_MQTT = re.compile(r'"protocol"\s*:\s*"mqtt"')
 
 # Every server started and not yet stopped, so that an interrupted run leaves
 # no process behind.
@@ -54,16 +56,22 @@ def binary_problem():
 
 
 class ServerProcess:
-    """One running server: `serve --port 0 --data <dir> --log-level info [extra…]`."""
+    """One running server: `serve --port 0 --mqtt-port 0 --data <dir> --log-level info [extra…]`.
+
+    MQTT gets an ephemeral port too, so that servers of parallel runs never
+    compete for 1883; `mqtt_port` is the one it logged.
+    """
 
     def __init__(self, data_dir, extra_args=()):
         self.data_dir = Path(data_dir)
         self.extra_args = list(extra_args)
         self.port = None
+        self._mqtt_port = None
         self.proc = None
         self._lines = collections.deque(maxlen=4000)
         self._lock = threading.Lock()
         self._port_found = threading.Event()
+        self._mqtt_port_found = threading.Event()
         self._readers = []
 
     @property
@@ -71,8 +79,16 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def mqtt_port(self):
+        """The MQTT port from the server's log; fails when it logged none (MQTT disabled)."""
+        if not self._mqtt_port_found.wait(5):
+            raise ServerError('no log line with "msg":"listening" and "protocol":"mqtt"\n'
+                              f"--- server output ---\n{self.output() or '(none)'}")
+        return self._mqtt_port
+
+    @property
     def command(self):
-        return [str(binary_path()), "serve", "--port", "0", "--data", str(self.data_dir),
+        return [str(binary_path()), "serve", "--port", "0", "--mqtt-port", "0", "--data", str(self.data_dir),
                 "--log-level", "info", *self.extra_args]
 
     def output(self, last=None):
@@ -88,9 +104,15 @@ class ServerProcess:
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             with self._lock:
                 self._lines.append(f"[{name}] {line}")
-            if not self._port_found.is_set() and _LISTENING.search(line):
+            if _LISTENING.search(line):
                 match = _PORT.search(line)
-                if match:
+                if not match:
+                    pass
+                elif _MQTT.search(line):
+                    if not self._mqtt_port_found.is_set():
+                        self._mqtt_port = int(match.group(1))
+                        self._mqtt_port_found.set()
+                elif not self._port_found.is_set():
                     self.port = int(match.group(1))
                     self._port_found.set()
         stream.close()

@@ -61,6 +61,11 @@ TEST(LoadConfig, DefaultsWithoutAnySource) {
   EXPECT_EQ(config->api.default_page_size, 100);
   EXPECT_EQ(config->api.max_page_size, 10000);
   EXPECT_EQ(config->api.max_expand_depth, 5);
+  EXPECT_TRUE(config->mqtt.enabled);
+  EXPECT_EQ(config->mqtt.host, "");
+  EXPECT_EQ(config->mqtt.port, 1883);
+  EXPECT_TRUE(config->mqtt.endpoints.empty());
+  EXPECT_EQ(config->mqtt.overflow_policy, "drop");
   EXPECT_EQ(config->log.level, "info");
   EXPECT_EQ(config->log.format, "json");
 }
@@ -147,9 +152,53 @@ TEST(LoadConfig, RejectsUnknownKeyNamingFileLineAndKey) {
 
 TEST(LoadConfig, RejectsUnknownSection) {
   Config config;
-  Status status = ApplyToml("[mqtt]\nport = 1883\n", "f.toml", config);
+  Status status = ApplyToml("[alerts]\nport = 1883\n", "f.toml", config);
   EXPECT_THAT(ErrorOf(status), HasSubstr("f.toml:1"));
-  EXPECT_THAT(ErrorOf(status), HasSubstr("unknown section 'mqtt'"));
+  EXPECT_THAT(ErrorOf(status), HasSubstr("unknown section 'alerts'"));
+}
+
+TEST(LoadConfig, MqttSection) {
+  TempFile file(R"(
+[mqtt]
+enabled = false
+host = "127.0.0.1"
+port = 8883
+endpoints = ["mqtts://sensors.example.org:8883"]
+overflow_policy = "disconnect"
+max_pending_changes = 50
+)");
+  Result<Config> config = LoadConfig(file.path(), FakeEnvironment({}), {{"mqtt.port", "0", "--mqtt-port"}});
+  ASSERT_TRUE(config.ok()) << ErrorOf(config);
+  EXPECT_FALSE(config->mqtt.enabled);
+  EXPECT_EQ(config->mqtt.host, "127.0.0.1");
+  EXPECT_EQ(config->mqtt.port, 0);  // the flag wins
+  EXPECT_THAT(config->mqtt.endpoints, ElementsAre("mqtts://sensors.example.org:8883"));
+  EXPECT_EQ(config->mqtt.overflow_policy, "disconnect");
+  EXPECT_EQ(config->mqtt.max_pending_changes, 50);
+}
+
+TEST(LoadConfig, BooleansFromFileAndEnvironment) {
+  Config config;
+  ASSERT_TRUE(ApplyEnvironment(FakeEnvironment({{"FUNDAMENT_MQTT_ENABLED", "false"}}), config).ok());
+  EXPECT_FALSE(config.mqtt.enabled);
+  ASSERT_TRUE(ApplyEnvironment(FakeEnvironment({{"FUNDAMENT_MQTT_ENABLED", "true"}}), config).ok());
+  EXPECT_TRUE(config.mqtt.enabled);
+  EXPECT_THAT(ErrorOf(ApplyEnvironment(FakeEnvironment({{"FUNDAMENT_MQTT_ENABLED", "no"}}), config)),
+              HasSubstr("FUNDAMENT_MQTT_ENABLED: mqtt.enabled: expected true or false"));
+  EXPECT_THAT(ErrorOf(ApplyToml("[mqtt]\nenabled = \"false\"\n", "f.toml", config)),
+              HasSubstr("f.toml:2: mqtt.enabled: expected a boolean, got a string"));
+}
+
+TEST(LoadConfig, RejectsBadMqttValues) {
+  Config config;
+  EXPECT_THAT(ErrorOf(ApplyToml("[mqtt]\noverflow_policy = \"block\"\n", "f.toml", config)),
+              HasSubstr("mqtt.overflow_policy: must be one of drop, disconnect"));
+  EXPECT_THAT(ErrorOf(ApplyToml("[mqtt]\nport = 65536\n", "f.toml", config)),
+              HasSubstr("mqtt.port: must be between 0 and 65535"));
+  Result<Config> loaded =
+      LoadConfig("", FakeEnvironment({{"FUNDAMENT_MQTT_ENDPOINTS", "sensors.example.org:1883"}}), {});
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.error().message, HasSubstr("mqtt.endpoints"));
 }
 
 TEST(LoadConfig, RejectsTopLevelValue) {

@@ -1,6 +1,7 @@
 // The SensorThings service end to end on a real embedded store, without HTTP.
 #include "sta/service.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <boost/json.hpp>
@@ -73,6 +74,54 @@ TEST_F(ServiceTest, ServiceRootListsEverySetAndConformance) {
   EXPECT_EQ(body.at("value").as_array().size(), 9u);
   EXPECT_EQ(body.at("value").as_array()[0].at("url"), "http://example.org/v1.1/Things");
   EXPECT_FALSE(body.at("serverSettings").at("conformance").as_array().empty());
+}
+
+// OGC 18-088 §14: both MQTT requirement classes are listed in conformance
+// and named as serverSettings objects with the endpoints.
+TEST_F(ServiceTest, ServiceRootAnnouncesMqttOnlyWhenOffered) {
+  constexpr const char* kCreate =
+      "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation";
+  constexpr const char* kReceive =
+      "http://www.opengis.net/spec/iot_sensing/1.1/req/receive-updates-via-mqtt/receive-updates";
+  auto settings = [&](const ServiceOptions& options, std::string host) {
+    Service service(*store_, options);
+    HttpRequest request;
+    request.method = "GET";
+    request.target = "/v1.1";
+    request.headers = {{"host", std::move(host)}};
+    return json::parse(service.Handle(request).body).at("serverSettings").as_object();
+  };
+  auto lists = [](const json::object& settings, const char* uri) {
+    const auto& conformance = settings.at("conformance").as_array();
+    return std::find(conformance.begin(), conformance.end(), json::value(uri)) != conformance.end();
+  };
+
+  json::object none = settings(ServiceOptions{}, "example.org");
+  EXPECT_FALSE(lists(none, kCreate));
+  EXPECT_FALSE(lists(none, kReceive));
+  EXPECT_FALSE(none.contains(kCreate));
+
+  ServiceOptions derived;
+  derived.mqtt_port = 1883;
+  for (const auto& [host, endpoint] :
+       std::vector<std::pair<std::string, std::string>>{{"example.org:8080", "mqtt://example.org:1883"},
+                                                        {"example.org", "mqtt://example.org:1883"},
+                                                        {"[::1]:8080", "mqtt://[::1]:1883"}}) {
+    json::object offered = settings(derived, host);
+    EXPECT_TRUE(lists(offered, kCreate));
+    EXPECT_TRUE(lists(offered, kReceive));
+    for (const char* uri : {kCreate, kReceive})
+      EXPECT_EQ(offered.at(uri), json::parse(R"({"endpoints":[")" + endpoint + R"("]})")) << host;
+  }
+
+  ServiceOptions configured = derived;
+  configured.mqtt_endpoints = {"mqtts://sensors.example.org:8883"};
+  EXPECT_EQ(settings(configured, "example.org").at(kReceive),
+            json::parse(R"({"endpoints":["mqtts://sensors.example.org:8883"]})"));
+  configured.external_url = "https://sensors.example.org";
+  configured.mqtt_endpoints.clear();
+  EXPECT_EQ(settings(configured, "internal:8080").at(kCreate),
+            json::parse(R"({"endpoints":["mqtt://sensors.example.org:1883"]})"));
 }
 
 TEST_F(ServiceTest, DeepInsertCreatesAndLinksEverything) {
