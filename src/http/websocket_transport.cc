@@ -111,6 +111,8 @@ void WebSocketTransport::Accept(std::shared_ptr<WebSocketChannel> channel,
   stream.set_option(timeouts);
   stream.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
     response.set(bhttp::field::sec_websocket_protocol, kMqttSubprotocol);
+    // As on every other answer of the server: no product name.
+    response.erase(bhttp::field::server);
   }));
   stream.read_message_max(options.max_message_bytes);
   stream.binary(true);
