@@ -21,9 +21,9 @@ HttpRequest Handshake(const Headers& changes = {}, std::string method = "GET") {
                      {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="},
                      {"sec-websocket-version", "13"},
                      {"sec-websocket-protocol", "mqtt"}};
-  for (const auto& [name, value] : changes) {
-    std::erase_if(request.headers, [&](const auto& field) { return field.first == name; });
-    if (!value.empty()) request.headers.emplace_back(name, value);
+  for (const auto& change : changes) {
+    std::erase_if(request.headers, [&](const auto& field) { return field.first == change.first; });
+    if (!change.second.empty()) request.headers.push_back(change);
   }
   return request;
 }
