@@ -46,6 +46,13 @@ api-test: asan-test
 mqtt-test: asan-test
 	MQTT_BROKER_DEMO=$(abspath $(ASAN_DIR))/mqtt_broker_demo $(PYTHON) -m pytest -q tests/mqtt
 
+# MQTT.js (npm, the library of browser dashboards) over the MQTT WebSocket of
+# the sanitizer build's server; the packages come from tests/mqttjs/package-lock.json.
+.PHONY: mqttjs-test
+mqttjs-test: asan-test
+	cd tests/mqttjs && npm ci --no-audit --no-fund
+	cd tests/mqttjs && FUNDAMENT_BINARY=$(abspath $(ASAN_DIR))/fundament node --test
+
 $(FUZZ_DIR)/build.ninja:
 	CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DFUNDAMENT_FUZZ=ON -DFUNDAMENT_TESTS=OFF -DFUNDAMENT_SANITIZE=ON
@@ -60,8 +67,9 @@ fuzz: deps $(FUZZ_DIR)/build.ninja
 	cmake --build $(FUZZ_DIR) -j $(JOBS)
 	tests/fuzz/run $(FUZZ_DIR) $(FUZZ_SECONDS)
 
-# Every test: the release build, unit tests and API tests under sanitizers, fuzz smoke.
-test: build api-test mqtt-test fuzz-smoke
+# Every test: the release build, unit tests and API tests under sanitizers,
+# real MQTT clients (also MQTT.js over WebSocket), fuzz smoke.
+test: build api-test mqtt-test mqttjs-test fuzz-smoke
 
 # Benchmarks against InfluxDB, nginx and raw SQLite, and the filter
 # micro-benchmark, in one run that writes bench/RESULTS.md (about 10 minutes);

@@ -132,6 +132,7 @@ const std::vector<OptionDef>& Options() {
       IntegerOption(
           "mqtt", "port", [](Config& c) { return &c.mqtt.port; }, 0, 65535),
       ListOption("mqtt", "endpoints", [](Config& c) { return &c.mqtt.endpoints; }),
+      BooleanOption("mqtt", "websocket", [](Config& c) { return &c.mqtt.websocket; }),
       IntegerOption(
           "mqtt", "handler_threads", [](Config& c) { return &c.mqtt.handler_threads; }, 1, 4096),
       // MQTT's own ceiling: a remaining length of at most 268435455 bytes

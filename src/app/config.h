@@ -62,8 +62,11 @@ struct MqttConfig {
   bool enabled = true;
   std::string host;     // "": the same as server.host
   int64_t port = 1883;  // 0: an ephemeral port (logged at start)
-  // Announced in the service root; empty: mqtt://<host the client used>:<port>.
+  // Announced in the service root; empty: mqtt://<host the client used>:<port>
+  // (and, with websocket, ws://<the server URL>/mqtt).
   std::vector<std::string> endpoints;
+  // MQTT over WebSocket on the HTTP port at /mqtt.
+  bool websocket = true;
   int64_t handler_threads = 16;  // threads creating Observations from messages
   int64_t max_packet_size = 1024 * 1024;
   int64_t max_connections = 10000;

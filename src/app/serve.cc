@@ -28,6 +28,9 @@ namespace fundament::app {
 
 namespace {
 
+// Where MQTT over WebSocket is served on the HTTP port.
+constexpr const char* kMqttWebSocketPath = "/mqtt";
+
 using http::LogEvent;
 using http::LogFields;
 
@@ -174,6 +177,7 @@ int Serve(const Config& config, bool demo) {
       }
       if (config.mqtt.endpoints.empty()) {
         service_options.mqtt_port = broker->port();
+        if (config.mqtt.websocket) service_options.mqtt_websocket_path = kMqttWebSocketPath;
       } else {
         service_options.mqtt_endpoints = config.mqtt.endpoints;
       }
@@ -197,6 +201,16 @@ int Serve(const Config& config, bool demo) {
 
     http::HttpServerOptions server_options = ServerOptionsFrom(config);
     mqtt::Broker* broker_to_stop = broker.get();
+    if (broker && config.mqtt.websocket) {
+      // Every broker feature works over WebSocket: the broker sees a
+      // transport like any other. The broker stops (closing these) in on_stop.
+      server_options.mqtt_websocket.accept = [broker_to_stop](std::unique_ptr<mqtt::Transport> transport) {
+        return broker_to_stop->Accept(std::move(transport));
+      };
+      server_options.mqtt_websocket.path = kMqttWebSocketPath;
+      server_options.mqtt_websocket.policy.allowed_origins = config.server.cors_allowed_origins;
+      server_options.mqtt_websocket.max_message_bytes = static_cast<size_t>(config.mqtt.max_packet_size);
+    }
     server_options.on_stop = [&router, broker_to_stop] {
       router.SetShuttingDown();
       if (broker_to_stop != nullptr) broker_to_stop->Stop();
@@ -230,6 +244,7 @@ int Serve(const Config& config, bool demo) {
                    .Add("protocol", "mqtt")
                    .Add("address", broker->address())
                    .AddInt("port", broker->port())
+                   .Add("websocket", config.mqtt.websocket ? kMqttWebSocketPath : "off")
                    .AddInt("handler_threads", config.mqtt.handler_threads));
     }
     server.Run();

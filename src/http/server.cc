@@ -21,6 +21,9 @@
 #include "http/cors.h"
 #include "http/log_event.h"
 #include "http/request_id.h"
+#include "http/websocket_handshake.h"
+#include "http/websocket_transport.h"
+#include "mqtt/transport.h"
 
 namespace fundament::http {
 
@@ -125,6 +128,11 @@ class ServerCore {
   // The pool handlers run on; null when they run on the event-loop threads.
   net::thread_pool* handler_pool() { return handler_pool_.get(); }
   void OnSessionClosed(uint64_t id);
+  // Wraps the socket of an upgraded connection, counted as open until the
+  // channel is destroyed.
+  std::shared_ptr<WebSocketChannel> OpenWebSocket(tcp::socket socket);
+  // Gives a WebSocket whose handshake is done to mqtt_websocket.accept.
+  void HandOver(std::unique_ptr<WebSocketTransport> transport);
 
  private:
   Result<tcp::endpoint> ResolveEndpoint() const;
@@ -143,6 +151,8 @@ class ServerCore {
 
   std::mutex sessions_mutex_;
   std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions_;  // guarded by sessions_mutex_
+  // Upgraded connections, by ids from the same sequence; guarded by sessions_mutex_.
+  std::unordered_map<uint64_t, std::weak_ptr<WebSocketChannel>> websockets_;
   uint64_t next_session_id_ = 0;                                   // guarded by sessions_mutex_
 
   // Declared after everything the connections use, so destroyed before it.
@@ -181,6 +191,11 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Closes the connection whatever it is doing (the shutdown timeout).
+  void Abort() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+
  private:
   enum class Phase {
     kReading,    // waiting for the next request's header
@@ -197,6 +212,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnBody(beast::error_code ec);
   void OnReadError(beast::error_code ec);
   void Handle();
+  void Upgrade(const HttpRequest& request);
   void Write(HttpResponse response, bool keep_alive);
   void OnWrite(beast::error_code ec);
   void Drain();
@@ -325,6 +341,8 @@ void Session::Handle() {
   request.request_id = request_id_;
   bool keep_alive = message.keep_alive();
 
+  const MqttWebSocketOptions& websocket = server_.options().mqtt_websocket;
+  if (websocket.accept && request.Path() == websocket.path) return Upgrade(request);
   if (std::optional<HttpResponse> preflight = server_.cors().Preflight(request)) {
     Write(std::move(*preflight), keep_alive && !server_.stopping());
     return;
@@ -346,6 +364,35 @@ void Session::Handle() {
       self->Write(std::move(response), keep_alive && !self->server_.stopping());
     });
   });
+}
+
+void Session::Upgrade(const HttpRequest& request) {
+  std::optional<HttpResponse> refusal = CheckMqttUpgrade(request, server_.options().mqtt_websocket.policy);
+  if (!refusal && parser_->get().version() != 11)
+    refusal = ErrorResponse(BadRequest("a WebSocket handshake must be sent over HTTP/1.1"));
+  // RFC 6455 §4.1: the client sends no data before the handshake is answered.
+  if (!refusal && buffer_.size() != 0)
+    refusal = ErrorResponse(BadRequest("data arrived after the WebSocket handshake before its answer"));
+  if (!refusal && server_.stopping())
+    refusal = ErrorResponse(Error{ErrorCode::kUnavailable, "the server is shutting down", {}});
+  if (refusal) return Write(std::move(*refusal), /*keep_alive=*/false);
+
+  // The socket belongs to the WebSocket from now on; this session ends.
+  phase_ = Phase::kClosed;
+  response_ = {};
+  response_.result(bhttp::status::switching_protocols);
+  body_bytes_ = 0;
+  LogAccess();
+  const MqttWebSocketOptions& options = server_.options().mqtt_websocket;
+  WebSocketOptions limits;
+  limits.max_message_bytes = options.max_message_bytes;
+  limits.handshake_timeout = server_.options().request_timeout;
+  limits.idle_timeout = options.idle_timeout;
+  std::shared_ptr<WebSocketChannel> channel = server_.OpenWebSocket(stream_.release_socket());
+  WebSocketTransport::Accept(std::move(channel), parser_->release(), limits,
+                             [&server = server_](std::unique_ptr<WebSocketTransport> transport) {
+                               server.HandOver(std::move(transport));
+                             });
 }
 
 void Session::Write(HttpResponse response, bool keep_alive) {
@@ -461,9 +508,27 @@ void ServerCore::OnSessionClosed(uint64_t id) {
   {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(id);
-    last = sessions_.empty();
+    websockets_.erase(id);
+    last = sessions_.empty() && websockets_.empty();
   }
   if (last && stopping_ && !destroying_) net::post(strand_, [this] { shutdown_deadline_.cancel(); });
+}
+
+std::shared_ptr<WebSocketChannel> ServerCore::OpenWebSocket(tcp::socket socket) {
+  std::lock_guard lock(sessions_mutex_);
+  uint64_t id = next_session_id_++;
+  auto channel = std::make_shared<WebSocketChannel>(std::move(socket), [this, id] { OnSessionClosed(id); });
+  websockets_.emplace(id, channel);
+  return channel;
+}
+
+void ServerCore::HandOver(std::unique_ptr<WebSocketTransport> transport) {
+  std::string remote = transport->remote();
+  Status accepted = options_.mqtt_websocket.accept(std::move(transport));
+  if (!accepted.ok()) {
+    LogEvent(spdlog::level::info, "mqtt websocket refused",
+             LogFields().Add("remote", remote).Add("error", accepted.error().message));
+  }
 }
 
 Result<tcp::endpoint> ServerCore::ResolveEndpoint() const {
@@ -569,21 +634,34 @@ void ServerCore::BeginShutdown() {
   signals_.cancel(ignored);
   accept_retry_.cancel();
   std::vector<std::shared_ptr<Session>> open;
+  bool websockets_open;
   {
     std::lock_guard lock(sessions_mutex_);
     for (auto& [id, weak] : sessions_)
       if (auto session = weak.lock()) open.push_back(std::move(session));
+    websockets_open = !websockets_.empty();
   }
-  if (open.empty()) return;
+  if (open.empty() && !websockets_open) return;
   for (auto& session : open) session->CloseIfIdle();
   open.clear();
   shutdown_deadline_.expires_after(options_.shutdown_timeout);
   shutdown_deadline_.async_wait([this](beast::error_code ec) {
     if (ec) return;  // every connection closed in time
-    std::lock_guard lock(sessions_mutex_);
-    if (sessions_.empty()) return;
-    spdlog::warn("shutdown timeout: abandoning {} open connection(s)", sessions_.size());
-    io_.stop();
+    std::vector<std::shared_ptr<Session>> sessions;
+    std::vector<std::shared_ptr<WebSocketChannel>> websockets;
+    {
+      std::lock_guard lock(sessions_mutex_);
+      for (auto& [id, weak] : sessions_)
+        if (auto session = weak.lock()) sessions.push_back(std::move(session));
+      for (auto& [id, weak] : websockets_)
+        if (auto channel = weak.lock()) websockets.push_back(std::move(channel));
+    }
+    if (sessions.empty() && websockets.empty()) return;
+    // Closing rather than stopping the event loop: a WebSocket's MQTT
+    // connection still posts to this loop until it has ended.
+    spdlog::warn("shutdown timeout: closing {} open connection(s) at once", sessions.size() + websockets.size());
+    for (auto& session : sessions) session->Abort();
+    for (auto& channel : websockets) channel->Abort(channel);
   });
 }
 
@@ -608,8 +686,8 @@ void ServerCore::Run() {
   for (int i = 1; i < threads; ++i) pool.emplace_back(run_loop);
   run_loop();
   for (auto& thread : pool) thread.join();
-  // After a shutdown timeout the loop stops with handlers still running; a
-  // thread cannot be cancelled, so they are waited for.
+  // After a shutdown timeout connections are closed with handlers still
+  // running; a thread cannot be cancelled, so they are waited for.
   if (handler_pool_) handler_pool_->join();
 }
 

@@ -13,7 +13,15 @@
 //  - a handler that throws gets a logged error and a 500 JSON answer; the
 //    server keeps serving;
 //  - CORS (see http/cors.h), the X-Request-Id header, a Date header, and one
-//    access log line per request (see http/log_event.h).
+//    access log line per request (see http/log_event.h);
+//  - MQTT over WebSocket, when options.mqtt_websocket.accept is set: a
+//    request for its path (/mqtt) never reaches the handler. A handshake
+//    that CheckMqttUpgrade (http/websocket_handshake.h) lets through, sent
+//    over HTTP/1.1 with nothing after it, is answered with 101 and the
+//    connection becomes a WebSocketTransport (http/websocket_transport.h)
+//    handed to `accept`; any other request for the path gets the JSON
+//    refusal (426, 405, 400, 403; 503 once stopping), then the connection
+//    closes.
 //
 // Threads: Run() runs the event loop (reading and writing connections) on
 // `threads` threads, and calls the handler on a pool of `handler_threads`
@@ -26,8 +34,12 @@
 // Shutdown: Stop() (or SIGINT/SIGTERM when stop_on_signals) stops accepting,
 // closes idle connections at once, lets requests in flight finish and their
 // answers be written (with `Connection: close`), and then lets Run() return.
-// After shutdown_timeout the remaining connections are abandoned; a handler
-// that is still running is waited for, since a thread cannot be cancelled.
+// MQTT WebSockets are left to their consumer, which on_stop should tell to
+// close them (the broker's own shutdown); Run() returns only once every one
+// has ended, since the broker posts to their executor until then. After
+// shutdown_timeout the remaining connections, WebSockets included, are
+// closed at once; a handler that is still running is waited for, since a
+// thread cannot be cancelled.
 #pragma once
 
 #include <chrono>
@@ -39,8 +51,26 @@
 
 #include "common/http_message.h"
 #include "common/result.h"
+#include "http/websocket_handshake.h"
+
+namespace fundament::mqtt {
+class Transport;
+}
 
 namespace fundament::http {
+
+// MQTT over WebSocket on the HTTP port (MQTT 3.1.1 §6).
+struct MqttWebSocketOptions {
+  // Takes each MQTT WebSocket once its handshake is done, e.g. Broker::Accept;
+  // called on the connection's strand. Unset: no WebSockets, and `path` is
+  // an ordinary path for the handler.
+  std::function<Status(std::unique_ptr<mqtt::Transport>)> accept;
+  std::string path = "/mqtt";
+  MqttWebSocketPolicy policy;          // which Origins may open one
+  size_t max_message_bytes = 1 << 20;  // e.g. the broker's max_packet_size
+  // Silence after which the connection is closed; the server pings after half of it.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(120);
+};
 
 struct HttpServerOptions {
   std::string address = "0.0.0.0";       // IPv4 or IPv6 literal to bind
@@ -60,6 +90,7 @@ struct HttpServerOptions {
   bool stop_on_signals = false;
   // Called once, on a server thread, when a graceful shutdown begins.
   std::function<void()> on_stop;
+  MqttWebSocketOptions mqtt_websocket;
 };
 
 class HttpServer {

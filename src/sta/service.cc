@@ -57,7 +57,12 @@ std::string_view HostOf(std::string_view server_url) {
 std::vector<std::string> MqttEndpoints(const ServiceOptions& options, std::string_view server_url) {
   if (!options.mqtt_endpoints.empty()) return options.mqtt_endpoints;
   if (options.mqtt_port == 0) return {};
-  return {fmt::format("mqtt://{}:{}", HostOf(server_url), options.mqtt_port)};
+  std::vector<std::string> endpoints = {fmt::format("mqtt://{}:{}", HostOf(server_url), options.mqtt_port)};
+  // MQTT over WebSocket sits on the HTTP server, behind the same URL as the
+  // entities' links (a proxy's path prefix included).
+  if (!options.mqtt_websocket_path.empty() && server_url.starts_with("http"))
+    endpoints.push_back(fmt::format("ws{}{}", server_url.substr(4), options.mqtt_websocket_path));
+  return endpoints;
 }
 
 // The service root document (OGC 18-088 §9.2.1). `version_prefix` is "/v1.1"

@@ -40,6 +40,10 @@ struct ServiceOptions {
   // mqtt://<the host name the client used for HTTP>:<mqtt_port>.
   std::vector<std::string> mqtt_endpoints;
   uint16_t mqtt_port = 0;
+  // With `mqtt_port` (and no `mqtt_endpoints`), the path of MQTT over
+  // WebSocket on the HTTP server, e.g. "/mqtt": announced as the server URL
+  // with ws:// for http:// (wss:// for https://) and this path appended.
+  std::string mqtt_websocket_path;
   // Told about a request that failed unexpectedly (it is answered with 500),
   // so that the operator's log has the request id beside the cause. Empty: a
   // plain error line that carries both.

@@ -151,7 +151,9 @@ def test_service_root_announces_the_mqtt_endpoint(api, mqtt_port):
     assert CREATE_CLASS in settings["conformance"], settings
     assert RECEIVE_CLASS in settings["conformance"], settings
     for requirement in (CREATE_CLASS, RECEIVE_CLASS):
-        assert settings[requirement] == {"endpoints": [f"mqtt://127.0.0.1:{mqtt_port}"]}, settings
+        # MQTT over WebSocket is on the HTTP port (test_mqtt_websocket.py).
+        assert settings[requirement] == {"endpoints": [f"mqtt://127.0.0.1:{mqtt_port}",
+                                                       f"ws://127.0.0.1:{api.server.port}/mqtt"]}, settings
 
 
 def test_no_mqtt_announced_when_disabled(tmp_path, start_server):

@@ -177,6 +177,21 @@ max_pending_changes = 50
   EXPECT_EQ(config->mqtt.max_pending_changes, 50);
 }
 
+TEST(LoadConfig, MqttWebSocketIsOnByDefaultAndCanBeSwitchedOff) {
+  Result<Config> defaults = LoadConfig("", FakeEnvironment({}), {});
+  ASSERT_TRUE(defaults.ok()) << ErrorOf(defaults);
+  EXPECT_TRUE(defaults->mqtt.websocket);
+
+  TempFile file("[mqtt]\nwebsocket = false\n");
+  Result<Config> from_file = LoadConfig(file.path(), FakeEnvironment({}), {});
+  ASSERT_TRUE(from_file.ok()) << ErrorOf(from_file);
+  EXPECT_FALSE(from_file->mqtt.websocket);
+
+  Result<Config> from_environment = LoadConfig("", FakeEnvironment({{"FUNDAMENT_MQTT_WEBSOCKET", "false"}}), {});
+  ASSERT_TRUE(from_environment.ok()) << ErrorOf(from_environment);
+  EXPECT_FALSE(from_environment->mqtt.websocket);
+}
+
 TEST(LoadConfig, BooleansFromFileAndEnvironment) {
   Config config;
   ASSERT_TRUE(ApplyEnvironment(FakeEnvironment({{"FUNDAMENT_MQTT_ENABLED", "false"}}), config).ok());

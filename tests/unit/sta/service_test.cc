@@ -124,6 +124,32 @@ TEST_F(ServiceTest, ServiceRootAnnouncesMqttOnlyWhenOffered) {
             json::parse(R"({"endpoints":["mqtt://sensors.example.org:1883"]})"));
 }
 
+// MQTT over WebSocket is on the HTTP server: its endpoint is the server URL
+// (external_url, else the Host the client used) with a WebSocket scheme.
+TEST_F(ServiceTest, ServiceRootAnnouncesMqttOverWebSocketUnderTheServerUrl) {
+  constexpr const char* kReceive =
+      "http://www.opengis.net/spec/iot_sensing/1.1/req/receive-updates-via-mqtt/receive-updates";
+  auto endpoints = [&](const ServiceOptions& options, std::string host) {
+    Service service(*store_, options);
+    HttpRequest request;
+    request.method = "GET";
+    request.target = "/v1.1";
+    request.headers = {{"host", std::move(host)}};
+    return json::parse(service.Handle(request).body).at("serverSettings").at(kReceive).at("endpoints");
+  };
+  ServiceOptions options;
+  options.mqtt_port = 1883;
+  options.mqtt_websocket_path = "/mqtt";
+  EXPECT_EQ(endpoints(options, "example.org:8080"),
+            json::parse(R"(["mqtt://example.org:1883","ws://example.org:8080/mqtt"])"));
+  options.external_url = "https://sensors.example.org/city";
+  EXPECT_EQ(endpoints(options, "internal:8080"),
+            json::parse(R"(["mqtt://sensors.example.org:1883","wss://sensors.example.org/city/mqtt"])"));
+  // Configured endpoints are announced as given.
+  options.mqtt_endpoints = {"wss://mqtt.example.org/mqtt"};
+  EXPECT_EQ(endpoints(options, "internal:8080"), json::parse(R"(["wss://mqtt.example.org/mqtt"])"));
+}
+
 TEST_F(ServiceTest, DeepInsertCreatesAndLinksEverything) {
   auto created = Call("POST", "Things", kThingWithEverything);
   ASSERT_EQ(created.status, 201) << created.body;
