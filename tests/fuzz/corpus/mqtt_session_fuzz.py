@@ -167,6 +167,11 @@ SEEDS = {
     + open_(1) + connect(1, "b", clean=False) + open_(2) + connect(2, "c") + open_(3)
     + pub(0, "a", retain=True) + op(CLOSE, 1) + open_(1) + connect(1, "", v31=True),
 
+    # The SUBACK never reaches the client, but the persistent session keeps the subscription.
+    "suback_lost": config(inflight=1, queued=2, disconnect_slow=True) + open_(0)
+    + connect(0, "a", clean=False, will=("b", 3, 0, True)) + op(PAUSE, 0) + sub(0, "a/+") + open_(0)
+    + connect(0, "a", clean=False) + app_pub("a/b", qos=1),
+
     "sys_topics": config() + open_(0) + connect(0, "") + sub2(0, "#")
     + sub(0, "$SYS/#") + pub(0, "$SYS/x") + pub(0, "a//b") + pub(0, "/a") + sub(0, "/#") + pub(0, "/a"),
 }
