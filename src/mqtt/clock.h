@@ -5,9 +5,9 @@
 // stays zero and ConnectionClock is steady_clock.
 //
 // The offset is one per process and only grows, so the clock stays monotonic.
-// A timer already waiting when the clock is advanced notices at its next
-// check; arming any ConnectionTimer (e.g. one that expires now) makes the
-// event loop look at every timer of that clock again.
+// A timer already waiting when the clock is advanced fires only when the
+// event loop next looks at its timers: arming a ConnectionTimer that expires
+// before every other (at time_point{}) makes it look at once.
 #pragma once
 
 #include <boost/asio/basic_waitable_timer.hpp>
