@@ -1,7 +1,6 @@
 #include "store/postgres/notification_listener.h"
 
 #include <fmt/format.h>
-#include <libpq-fe.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -11,59 +10,9 @@
 #include <cerrno>
 
 #include "store/postgres/change_notification.h"
+#include "store/postgres/notification_session.h"
 
 namespace fundament::store::postgres {
-
-// The listening libpq connection.
-class NotificationListener::Connection {
- public:
-  ~Connection() {
-    if (conn_ != nullptr) PQfinish(conn_);
-  }
-
-  // Connects to `url` and runs LISTEN; kUnavailable with PostgreSQL's
-  // message when either fails. TCP keepalives make a dead peer noticed
-  // within about a minute even when no notification comes.
-  static Result<std::unique_ptr<Connection>> Open(const std::string& url) {
-    const char* keys[] = {"dbname",    "keepalives",          "keepalives_idle", "keepalives_interval",
-                          "keepalives_count", "application_name", nullptr};
-    const char* values[] = {url.c_str(), "1", "30", "10", "3", "fundament-listener", nullptr};
-    auto connection = std::unique_ptr<Connection>(new Connection(PQconnectdbParams(keys, values, 1)));
-    if (connection->conn_ == nullptr) return Error(ErrorCode::kUnavailable, "postgresql: out of memory");
-    if (PQstatus(connection->conn_) != CONNECTION_OK) {
-      return Error(ErrorCode::kUnavailable, fmt::format("postgresql: {}", connection->LastError()));
-    }
-    PGresult* result = PQexec(connection->conn_, fmt::format("LISTEN {}", kChangeChannel).c_str());
-    bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
-    PQclear(result);
-    if (!ok) return Error(ErrorCode::kUnavailable, fmt::format("postgresql: LISTEN: {}", connection->LastError()));
-    return connection;
-  }
-
-  int socket() const { return PQsocket(conn_); }
-
-  // Reads what arrived and hands each notification's payload to `deliver`;
-  // false when the connection broke.
-  template <typename Deliver>
-  bool Consume(const Deliver& deliver) {
-    if (PQconsumeInput(conn_) == 0) return false;
-    while (PGnotify* note = PQnotifies(conn_)) {
-      deliver(std::string_view(note->extra));
-      PQfreemem(note);
-    }
-    return PQstatus(conn_) == CONNECTION_OK;
-  }
-
-  std::string LastError() const {
-    std::string message = PQerrorMessage(conn_);
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-    return message;
-  }
-
- private:
-  explicit Connection(PGconn* conn) : conn_(conn) {}
-  PGconn* conn_;
-};
 
 NotificationListener::NotificationListener(NotificationListenerOptions options, events::ChangeFeed& feed)
     : options_(std::move(options)), feed_(feed) {}
@@ -74,7 +23,7 @@ Status NotificationListener::Start() {
   if (thread_.joinable()) return Status::Ok();
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) return Internal(fmt::format("eventfd: errno {}", errno));
-  FUNDAMENT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Connection::Open(options_.url));
+  FUNDAMENT_ASSIGN_OR_RETURN(std::unique_ptr<NotificationSession> connection, Connect());
   connected_ = true;
   thread_ = std::thread([this, first = std::move(connection)]() mutable { Run(std::move(first)); });
   return Status::Ok();
@@ -116,12 +65,19 @@ void NotificationListener::Deliver(std::string_view payload) {
   feed_.Publish(notification->events);
 }
 
-void NotificationListener::Run(std::unique_ptr<Connection> connection) {
+Result<std::unique_ptr<NotificationSession>> NotificationListener::Connect() {
+  FUNDAMENT_ASSIGN_OR_RETURN(std::unique_ptr<NotificationSession> session,
+                             NotificationSession::Open(options_.url, "fundament-listener"));
+  FUNDAMENT_RETURN_IF_ERROR(session->Listen());
+  return session;
+}
+
+void NotificationListener::Run(std::unique_ptr<NotificationSession> connection) {
   std::chrono::milliseconds delay = options_.reconnect_min;
   while (!stopping_.load()) {
     if (connection == nullptr) {
       if (WaitForStop(delay)) break;
-      Result<std::unique_ptr<Connection>> opened = Connection::Open(options_.url);
+      Result<std::unique_ptr<NotificationSession>> opened = Connect();
       if (!opened.ok()) {
         delay = std::min(delay * 2, options_.reconnect_max);
         spdlog::warn("change notifications: reconnecting failed ({}); next try in {} ms",

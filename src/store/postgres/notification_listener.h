@@ -24,6 +24,8 @@
 
 namespace fundament::store::postgres {
 
+class NotificationSession;
+
 struct NotificationListenerOptions {
   std::string url;   // postgresql://… of the shared database
   std::string node;  // this node's identifier; its own notifications are skipped
@@ -53,8 +55,9 @@ class NotificationListener {
   uint64_t skipped() const { return skipped_.load(); }
 
  private:
-  class Connection;
-  void Run(std::unique_ptr<Connection> connection);
+  // A new session that listens on the change channel.
+  Result<std::unique_ptr<NotificationSession>> Connect();
+  void Run(std::unique_ptr<NotificationSession> connection);
   // Waits up to `timeout` for the stop signal; true when stopping.
   bool WaitForStop(std::chrono::milliseconds timeout);
   void Deliver(std::string_view payload);

@@ -1,7 +1,8 @@
-// The listener against a real PostgreSQL (FUNDAMENT_TEST_POSTGRES_URL, which
-// `make test` sets): notifications sent inside transactions reach the feed
-// on commit only, in commit order; a node's own are skipped; a broken
-// connection is re-established.
+// Change notifications between nodes against a real PostgreSQL
+// (FUNDAMENT_TEST_POSTGRES_URL, which `make test` sets): the listener hears
+// notifications on commit only, in commit order, skips its own node's, and
+// re-establishes a broken connection; the notifier delivers every event in
+// order, also across a broken connection and at stop.
 #include "store/postgres/notification_listener.h"
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "store/postgres/change_notification.h"
+#include "store/postgres/change_notifier.h"
 
 namespace fundament::store::postgres {
 namespace {
@@ -70,7 +72,7 @@ class Session {
   PGconn* conn_;
 };
 
-class NotificationListenerTest : public ::testing::Test {
+class ChangeRelayTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* url = std::getenv("FUNDAMENT_TEST_POSTGRES_URL");
@@ -84,7 +86,7 @@ std::string Payload(std::string_view node, const std::vector<ChangeEvent>& event
   return EncodeChangeNotifications(node, events).at(0);
 }
 
-TEST_F(NotificationListenerTest, PublishesCommittedNotificationsOfOtherNodesInCommitOrder) {
+TEST_F(ChangeRelayTest, PublishesCommittedNotificationsOfOtherNodesInCommitOrder) {
   events::ChangeFeed feed;
   Collector collector(feed);
   NotificationListener listener({url_, "self"}, feed);
@@ -115,7 +117,7 @@ TEST_F(NotificationListenerTest, PublishesCommittedNotificationsOfOtherNodesInCo
   EXPECT_EQ(listener.skipped(), 2u);
 }
 
-TEST_F(NotificationListenerTest, EveryNodeHearsEveryOtherNodeOnce) {
+TEST_F(ChangeRelayTest, EveryNodeHearsEveryOtherNodeOnce) {
   events::ChangeFeed feed_a, feed_b;
   Collector heard_a(feed_a), heard_b(feed_b);
   NotificationListener a({url_, "nodeA"}, feed_a), b({url_, "nodeB"}, feed_b);
@@ -133,7 +135,7 @@ TEST_F(NotificationListenerTest, EveryNodeHearsEveryOtherNodeOnce) {
   EXPECT_EQ(heard_a.WaitFor(from_b.size()), from_b);
 }
 
-TEST_F(NotificationListenerTest, ReconnectsAfterTheConnectionIsKilled) {
+TEST_F(ChangeRelayTest, ReconnectsAfterTheConnectionIsKilled) {
   events::ChangeFeed feed;
   Collector collector(feed);
   NotificationListener listener({url_, "self", 20ms, 200ms}, feed);
@@ -152,13 +154,71 @@ TEST_F(NotificationListenerTest, ReconnectsAfterTheConnectionIsKilled) {
   EXPECT_TRUE(listener.connected());
 }
 
-TEST_F(NotificationListenerTest, StartFailsClearlyWithoutAServer) {
+TEST_F(ChangeRelayTest, NotifierReachesOtherNodesInOrderAndNotItself) {
+  events::ChangeFeed feed_self, feed_other;
+  Collector heard_self(feed_self), heard_other(feed_other);
+  NotificationListener self({url_, "nodeA"}, feed_self), other({url_, "nodeB"}, feed_other);
+  ASSERT_TRUE(self.Start().ok());
+  ASSERT_TRUE(other.Start().ok());
+  ChangeNotifier notifier({url_, "nodeA"});
+  ASSERT_TRUE(notifier.Start().ok());
+  std::vector<ChangeEvent> sent;
+  for (int64_t id = 1; id <= 3000; ++id) {
+    std::vector<ChangeEvent> write = {{EntityKind::kObservation, id, Operation::kCreated}};
+    if (id % 100 == 0) write.push_back({EntityKind::kDatastream, id / 100, Operation::kUpdated});
+    notifier.Send(write);
+    sent.insert(sent.end(), write.begin(), write.end());
+  }
+  EXPECT_EQ(heard_other.WaitFor(sent.size()), sent);
+  EXPECT_EQ(notifier.sent_events(), sent.size());
+  EXPECT_TRUE(heard_self.WaitFor(0).empty());
+}
+
+TEST_F(ChangeRelayTest, NotifierReconnectsAndSendsWhatQueuedMeanwhile) {
+  events::ChangeFeed feed;
+  Collector collector(feed);
+  NotificationListener listener({url_, "listener"}, feed);
+  ASSERT_TRUE(listener.Start().ok());
+  ChangeNotifierOptions options{url_, "notifier"};
+  options.reconnect_min = 20ms;
+  ChangeNotifier notifier(options);
+  ASSERT_TRUE(notifier.Start().ok());
+  notifier.Send({{EntityKind::kThing, 1, Operation::kCreated}});
+  ASSERT_EQ(collector.WaitFor(1).size(), 1u);
+  Session session(url_);
+  session.Run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fundament-notifier'");
+  notifier.Send({{EntityKind::kThing, 2, Operation::kCreated}});
+  notifier.Send({{EntityKind::kThing, 3, Operation::kCreated}});
+  std::vector<ChangeEvent> expected = {{EntityKind::kThing, 1, Operation::kCreated},
+                                       {EntityKind::kThing, 2, Operation::kCreated},
+                                       {EntityKind::kThing, 3, Operation::kCreated}};
+  EXPECT_EQ(collector.WaitFor(3), expected);
+}
+
+TEST_F(ChangeRelayTest, NotifierStopSendsWhatIsQueued) {
+  events::ChangeFeed feed;
+  Collector collector(feed);
+  NotificationListener listener({url_, "listener"}, feed);
+  ASSERT_TRUE(listener.Start().ok());
+  {
+    ChangeNotifier notifier({url_, "notifier"});
+    ASSERT_TRUE(notifier.Start().ok());
+    for (int64_t id = 1; id <= 500; ++id) notifier.Send({{EntityKind::kObservation, id, Operation::kCreated}});
+  }  // destroyed: stops
+  EXPECT_EQ(collector.WaitFor(500).size(), 500u);
+}
+
+TEST_F(ChangeRelayTest, StartFailsClearlyWithoutAServer) {
   events::ChangeFeed feed;
   NotificationListener listener({"postgresql://postgres@127.0.0.1:1/none?connect_timeout=2", "self"}, feed);
   Status started = listener.Start();
   ASSERT_FALSE(started.ok());
   EXPECT_EQ(started.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(started.error().message.find("postgresql"), std::string::npos);
+  ChangeNotifier notifier({"postgresql://postgres@127.0.0.1:1/none?connect_timeout=2", "self"});
+  Status notifier_started = notifier.Start();
+  ASSERT_FALSE(notifier_started.ok());
+  EXPECT_EQ(notifier_started.error().code, ErrorCode::kUnavailable);
 }
 
 }  // namespace
