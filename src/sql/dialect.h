@@ -54,6 +54,9 @@ enum class CalendarField { kYear, kMonth, kDay };
 // Rounding of numbers, OData round/floor/ceiling.
 enum class Rounding { kRound, kFloor, kCeiling };
 
+// Arithmetic on integers that may leave the 64-bit range.
+enum class ArithmeticOp { kAdd, kSubtract, kMultiply };
+
 class SqlDialect {
  public:
   virtual ~SqlDialect() = default;
@@ -85,9 +88,17 @@ class SqlDialect {
   virtual std::string NotDistinct(std::string_view a, std::string_view b) const = 0;
   virtual std::string Distinct(std::string_view a, std::string_view b) const = 0;
 
+  // ---- Clauses ----
+
+  // What stands after LIMIT for "no limit" when an OFFSET follows.
+  virtual std::string NoLimit() const = 0;
+
   // ---- Numbers ----
 
   virtual std::string ToDouble(std::string_view number) const = 0;
+  // a + b, a - b, a * b of integers; a result beyond 64 bits is a number
+  // (SQLite: a double; PostgreSQL: exact), never an error.
+  virtual std::string IntegerArithmetic(ArithmeticOp op, std::string_view a, std::string_view b) const = 0;
   // Division of integers truncating toward zero; of doubles exactly. NULL on division by zero.
   virtual std::string IntegerDivide(std::string_view a, std::string_view b) const = 0;
   virtual std::string DoubleDivide(std::string_view a, std::string_view b) const = 0;

@@ -30,8 +30,8 @@ void SelectBuilder::SetLimit(int64_t limit, int64_t offset) {
     limit_.clear();
     return;
   }
-  // LIMIT -1 means "no limit" and lets OFFSET stand alone.
-  std::string limit_placeholder = Bind(limit < 0 ? int64_t{-1} : limit);
+  // An OFFSET needs a LIMIT before it; the dialect spells "no limit".
+  std::string limit_placeholder = limit < 0 ? dialect_->NoLimit() : Bind(limit);
   std::string offset_placeholder = Bind(offset < 0 ? int64_t{0} : offset);
   limit_ = fmt::format(" LIMIT {} OFFSET {}", limit_placeholder, offset_placeholder);
 }
