@@ -29,10 +29,14 @@ std::string Predicate(std::string_view function, std::string_view a, std::string
 // no overload by itself).
 std::string Text(std::string_view arg) { return fmt::format("CAST({} AS text)", arg); }
 
-// A position or length as the int4 that substr() takes, clamped to [0, 2^31 - 2];
-// NULL stays NULL (greatest() and least() skip NULLs).
+// A position or length as the int4 that substr() takes: truncated (a JSON
+// number may have a fraction), clamped to [0, 2^31 - 2]; NULL stays NULL
+// (greatest() and least() skip NULLs).
 std::string Int4(std::string_view arg) {
-  return fmt::format("CAST(CASE WHEN {0} IS NOT NULL THEN least(greatest({0}, 0), 2147483646) END AS integer)", arg);
+  return fmt::format(
+      "CAST(CASE WHEN {0} IS NOT NULL THEN least(greatest(trunc(CAST({0} AS numeric)), 0), 2147483646) END AS "
+      "integer)",
+      arg);
 }
 
 // The date of `instant` (microseconds), `shift_days` later; exact for every

@@ -216,8 +216,11 @@ std::string SqliteDialect::String(StringFunction function, const std::vector<std
     case StringFunction::kIndexOf:
       return fmt::format("(instr({}, {}) - 1)", arg(0), arg(1));
     case StringFunction::kSubstring:
-      if (args.size() < 3) return fmt::format("substr({}, max({}, 0) + 1)", arg(0), arg(1));
-      return fmt::format("substr({}, max({}, 0) + 1, max({}, 0))", arg(0), arg(1), arg(2));
+      // substr() takes its start and length as 32-bit integers: larger ones
+      // would wrap around, so they are clamped first.
+      if (args.size() < 3) return fmt::format("substr({}, max(min({}, 2147483646), 0) + 1)", arg(0), arg(1));
+      return fmt::format("substr({}, max(min({}, 2147483646), 0) + 1, max(min({}, 2147483646), 0))", arg(0), arg(1),
+                         arg(2));
     case StringFunction::kToLower:
       return fmt::format("fundament_lower({})", arg(0));
     case StringFunction::kToUpper:

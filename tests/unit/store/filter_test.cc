@@ -282,6 +282,10 @@ TEST_F(Filter, StringFunctions) {
   EXPECT_THAT(Things("substring(name, 2, 4) eq 'nsor'"), ElementsAre(sensor));
   EXPECT_THAT(Things("substring(name, 100) eq ''"), ElementsAre(sensor, other, empty));
   EXPECT_THAT(Things("substring(name, -3, 2) eq 'Se'"), ElementsAre(sensor));
+  // Positions and lengths beyond 32 bits are not wrapped around.
+  EXPECT_THAT(Things("substring(name, 0, 9223372036854775807) eq name"), ElementsAre(sensor, other, empty));
+  EXPECT_THAT(Things("substring(name, 1, 4294967297) eq 'ensor Things'"), ElementsAre(sensor));
+  EXPECT_THAT(Things("substring(name, 4294967297) eq ''"), ElementsAre(sensor, other, empty));
   EXPECT_THAT(Things("tolower(name) eq 'sensor things'"), ElementsAre(sensor));
   EXPECT_THAT(Things("toupper(name) eq 'THING SENSOR'"), ElementsAre(other));
   EXPECT_THAT(Things("trim(description) eq 'padded'"), ElementsAre(sensor));
