@@ -682,13 +682,11 @@ class Compiler {
       FUNDAMENT_ASSIGN_OR_RETURN(std::string a, Coerce(left, type));
       FUNDAMENT_ASSIGN_OR_RETURN(std::string b, Coerce(right, type));
       const bool integers = type == T::kInteger;
-      auto apply = [&](ArithmeticOp op, const char* symbol) {
-        return integers ? dialect_.IntegerArithmetic(op, a, b) : fmt::format("({} {} {})", a, symbol, b);
-      };
+      const NumberKind of = integers ? NumberKind::kInteger : NumberKind::kDouble;
       switch (node.op) {
-        case BinaryOp::kAdd: value.sql = apply(ArithmeticOp::kAdd, "+"); break;
-        case BinaryOp::kSub: value.sql = apply(ArithmeticOp::kSubtract, "-"); break;
-        case BinaryOp::kMul: value.sql = apply(ArithmeticOp::kMultiply, "*"); break;
+        case BinaryOp::kAdd: value.sql = dialect_.Arithmetic(ArithmeticOp::kAdd, a, b, of); break;
+        case BinaryOp::kSub: value.sql = dialect_.Arithmetic(ArithmeticOp::kSubtract, a, b, of); break;
+        case BinaryOp::kMul: value.sql = dialect_.Arithmetic(ArithmeticOp::kMultiply, a, b, of); break;
         case BinaryOp::kDiv:
           value.sql = integers ? dialect_.IntegerDivide(a, b) : dialect_.DoubleDivide(a, b);
           break;
@@ -701,7 +699,8 @@ class Compiler {
     FUNDAMENT_ASSIGN_OR_RETURN(std::string a, Micros(left));
     FUNDAMENT_ASSIGN_OR_RETURN(std::string b, Micros(right));
     if (node.op != BinaryOp::kAdd && node.op != BinaryOp::kSub) return Internal("not a time operator");
-    value.sql = fmt::format("({} {} {})", a, node.op == BinaryOp::kAdd ? "+" : "-", b);
+    value.sql = dialect_.Arithmetic(node.op == BinaryOp::kAdd ? ArithmeticOp::kAdd : ArithmeticOp::kSubtract, a, b,
+                                    NumberKind::kMicros);
     return value;
   }
 

@@ -80,7 +80,10 @@ std::string PostgresDialect::JsonRead(std::string_view json, std::string_view pa
   const std::string value = At(json, path);
   switch (as) {
     case JsonAs::kNumber:
-      return fmt::format("(CASE WHEN jsonb_typeof({0}) = 'number' THEN CAST({0} AS numeric) END)", value);
+      // As a double, as result_number holds numbers; jsonb numbers may lie
+      // beyond the range of doubles.
+      return fmt::format("(CASE WHEN jsonb_typeof({0}) = 'number' THEN fundament_float(CAST({0} AS numeric)) END)",
+                         value);
     case JsonAs::kString:
       return fmt::format("(CASE WHEN jsonb_typeof({0}) = 'string' THEN ({1} #>> CAST({2} AS text[])) END)", value,
                          json, path);
@@ -105,13 +108,28 @@ std::string PostgresDialect::Distinct(std::string_view a, std::string_view b) co
 }
 
 std::string PostgresDialect::ToDouble(std::string_view number) const {
-  return fmt::format("CAST({} AS double precision)", number);
+  return fmt::format("fundament_float(CAST({} AS numeric))", number);
 }
 
-std::string PostgresDialect::IntegerArithmetic(ArithmeticOp op, std::string_view a, std::string_view b) const {
-  // bigint arithmetic raises an error on overflow; numeric is exact.
+std::string PostgresDialect::Arithmetic(ArithmeticOp op, std::string_view a, std::string_view b,
+                                        sql::NumberKind of) const {
   const char* symbol = op == ArithmeticOp::kAdd ? "+" : op == ArithmeticOp::kSubtract ? "-" : "*";
-  return fmt::format("(CAST({} AS numeric) {} {})", a, symbol, b);
+  switch (of) {
+    case sql::NumberKind::kInteger:
+      // bigint arithmetic raises an error on overflow; numeric is exact.
+      return fmt::format("(CAST({} AS numeric) {} {})", a, symbol, b);
+    case sql::NumberKind::kDouble:
+      // double precision arithmetic raises errors on overflow and underflow.
+      return fmt::format("fundament_float(CAST({} AS numeric) {} CAST({} AS numeric))", a, symbol, b);
+    case sql::NumberKind::kMicros:
+      // Stays bigint (which indexes on time columns serve), computed only
+      // when it fits.
+      return fmt::format(
+          "(CASE WHEN (CAST({0} AS numeric) {2} {1}) BETWEEN -9223372036854775808 AND 9223372036854775807 "
+          "THEN ({0} {2} {1}) END)",
+          a, b, symbol);
+  }
+  return "NULL";
 }
 
 std::string PostgresDialect::IntegerDivide(std::string_view a, std::string_view b) const {
@@ -121,14 +139,14 @@ std::string PostgresDialect::IntegerDivide(std::string_view a, std::string_view 
 }
 
 std::string PostgresDialect::DoubleDivide(std::string_view a, std::string_view b) const {
-  return fmt::format("(CAST({} AS double precision) / nullif({}, 0))", a, b);
+  return fmt::format("fundament_float(CAST({} AS numeric) / nullif(CAST({} AS numeric), 0))", a, b);
 }
 
 std::string PostgresDialect::Modulo(std::string_view a, std::string_view b, bool integers) const {
   // mod() takes the dividend's sign. There is no mod() of doubles; numeric
   // holds them in the decimal digits they are written with.
   if (integers) return fmt::format("mod({}, nullif({}, 0))", a, b);
-  return fmt::format("CAST(mod(CAST({} AS numeric), CAST(nullif({}, 0) AS numeric)) AS double precision)", a, b);
+  return fmt::format("fundament_float(mod(CAST({} AS numeric), CAST(nullif({}, 0) AS numeric)))", a, b);
 }
 
 std::string PostgresDialect::Round(Rounding rounding, std::string_view number, bool integer) const {
@@ -178,17 +196,24 @@ std::string PostgresDialect::String(StringFunction function, const std::vector<s
 }
 
 std::string PostgresDialect::Calendar(CalendarField field, std::string_view instant) const {
+  std::string value;
   switch (field) {
     case CalendarField::kYear:
       // 146097 days are 400 Gregorian years: years 0000-0399 stay after 1 BC,
       // which PostgreSQL numbers without a year 0.
-      return fmt::format("(CAST(extract(YEAR FROM {}) AS bigint) - 400)", DateOf(instant, " + 146097"));
+      value = fmt::format("(CAST(extract(YEAR FROM {}) AS bigint) - 400)", DateOf(instant, " + 146097"));
+      break;
     case CalendarField::kMonth:
-      return fmt::format("CAST(extract(MONTH FROM {}) AS bigint)", DateOf(instant, ""));
+      value = fmt::format("CAST(extract(MONTH FROM {}) AS bigint)", DateOf(instant, ""));
+      break;
     case CalendarField::kDay:
-      return fmt::format("CAST(extract(DAY FROM {}) AS bigint)", DateOf(instant, ""));
+      value = fmt::format("CAST(extract(DAY FROM {}) AS bigint)", DateOf(instant, ""));
+      break;
   }
-  return "NULL";
+  // Beyond years 0000-9999 (computed instants) dates may leave PostgreSQL's
+  // range, which would be an error; such instants have no calendar fields.
+  return fmt::format("(CASE WHEN {} BETWEEN {} AND {} THEN {} END)", instant, model::MinInstant(),
+                     model::MaxInstant(), value);
 }
 
 std::string PostgresDialect::ParseInstant(std::string_view text) const {
@@ -309,6 +334,15 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
   RETURN NULL;
 END
+$fn$;
+
+CREATE OR REPLACE FUNCTION fundament_float(x numeric) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN x = 'NaN'::numeric THEN 'NaN'::double precision
+              WHEN x > 1.7976931348623157e308 THEN 'Infinity'::double precision
+              WHEN x < -1.7976931348623157e308 THEN '-Infinity'::double precision
+              WHEN abs(x) <= 2.4703282292062328e-324 THEN 0
+              ELSE CAST(x AS double precision) END
 $fn$;
 
 CREATE OR REPLACE FUNCTION fundament_round(x double precision) RETURNS double precision

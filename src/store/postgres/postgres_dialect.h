@@ -45,7 +45,8 @@ class PostgresDialect final : public sql::SqlDialect {
   std::string Distinct(std::string_view a, std::string_view b) const override;
   std::string NoLimit() const override { return "ALL"; }
   std::string ToDouble(std::string_view number) const override;
-  std::string IntegerArithmetic(sql::ArithmeticOp op, std::string_view a, std::string_view b) const override;
+  std::string Arithmetic(sql::ArithmeticOp op, std::string_view a, std::string_view b,
+                         sql::NumberKind of) const override;
   std::string IntegerDivide(std::string_view a, std::string_view b) const override;
   std::string DoubleDivide(std::string_view a, std::string_view b) const override;
   std::string Modulo(std::string_view a, std::string_view b, bool integers) const override;
@@ -75,7 +76,11 @@ const PostgresDialect& PostgresSql();
 //    model::ParseInstant takes) as microseconds since the epoch, NULL when
 //    the text is none — never an error;
 //  - fundament_geometry(text), fundament_geometry(jsonb) → geometry: a
-//    GeoJSON geometry in SRID 4326, NULL when the value is none.
+//    GeoJSON geometry in SRID 4326, NULL when the value is none;
+//  - fundament_float(numeric) → double precision: the nearest double, an
+//    infinity beyond the range of doubles, 0 below the smallest (where a cast raises
+//    an error);
+//  - fundament_round(double precision): rounding half away from zero.
 std::string_view PostgresSqlFunctions();
 
 }  // namespace fundament::store::postgres

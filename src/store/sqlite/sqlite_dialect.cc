@@ -166,8 +166,10 @@ std::string SqliteDialect::Distinct(std::string_view a, std::string_view b) cons
 
 std::string SqliteDialect::ToDouble(std::string_view number) const { return fmt::format("CAST({} AS REAL)", number); }
 
-std::string SqliteDialect::IntegerArithmetic(sql::ArithmeticOp op, std::string_view a, std::string_view b) const {
-  // SQLite turns an integer result beyond 64 bits into a double itself.
+std::string SqliteDialect::Arithmetic(sql::ArithmeticOp op, std::string_view a, std::string_view b,
+                                      sql::NumberKind of) const {
+  // SQLite turns an integer result beyond 64 bits into a double itself, and
+  // doubles overflow to infinities.
   const char* symbol = op == sql::ArithmeticOp::kAdd ? "+" : op == sql::ArithmeticOp::kSubtract ? "-" : "*";
   return fmt::format("({} {} {})", a, symbol, b);
 }

@@ -21,6 +21,7 @@ using postgres::PostgresSql;
 using sql::ArithmeticOp;
 using sql::CalendarField;
 using sql::JsonAs;
+using sql::NumberKind;
 using sql::Rounding;
 using sql::SpatialRelation;
 using sql::SqlValue;
@@ -92,7 +93,7 @@ TEST_F(PostgresDialectTest, JsonMembersOfEveryType) {
       R"("q\"uote":1,"back\\slash":2,"ü":3,"a.b":4,"c d":5,"0":6,"big":123456789012345678901234567890})";
   EXPECT_EQ(Read(json, {"n"}, JsonAs::kNumber), "5");
   EXPECT_EQ(Read(json, {"r"}, JsonAs::kNumber), "2.5");
-  EXPECT_EQ(Read(json, {"big"}, JsonAs::kNumber), "123456789012345678901234567890");
+  EXPECT_EQ(Read(json, {"big"}, JsonAs::kNumber), "1.2345678901234568e+29");
   EXPECT_EQ(Read(json, {"s"}, JsonAs::kNumber), "NULL");
   EXPECT_EQ(Read(json, {"t"}, JsonAs::kNumber), "NULL");
   EXPECT_EQ(Read(json, {"s"}, JsonAs::kString), "five");
@@ -160,16 +161,66 @@ TEST_F(PostgresDialectTest, NoLimitLetsOffsetStandAlone) {
 
 TEST_F(PostgresDialectTest, IntegerArithmeticNeverOverflows) {
   const int64_t max = std::numeric_limits<int64_t>::max();
-  EXPECT_EQ(Eval(D().IntegerArithmetic(ArithmeticOp::kAdd, P(1), P(2)), {max, int64_t{1}}), "9223372036854775808");
-  EXPECT_EQ(Eval(D().IntegerArithmetic(ArithmeticOp::kSubtract, P(1), P(2)), {-max, int64_t{2}}),
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger), {max, int64_t{1}}), "9223372036854775808");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kInteger), {-max, int64_t{2}}),
             "-9223372036854775809");
-  EXPECT_EQ(Eval(D().IntegerArithmetic(ArithmeticOp::kMultiply, P(1), P(2)), {max, int64_t{2}}),
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kInteger), {max, int64_t{2}}),
             "18446744073709551614");
-  EXPECT_EQ(Eval(D().IntegerArithmetic(ArithmeticOp::kAdd, P(1), P(2)), {int64_t{2}, int64_t{3}}), "5");
-  EXPECT_EQ(Eval(D().IntegerArithmetic(ArithmeticOp::kAdd, P(1), P(2)), {int64_t{2}, SqlValue{}}), "NULL");
-  EXPECT_EQ(Eval(D().IntegerArithmetic(ArithmeticOp::kAdd, P(1), P(2)) + " = " + P(3),
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger), {int64_t{2}, int64_t{3}}), "5");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger), {int64_t{2}, SqlValue{}}), "NULL");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger) + " = " + P(3),
                  {int64_t{2}, int64_t{3}, int64_t{5}}),
             "t");
+}
+
+TEST_F(PostgresDialectTest, DoubleArithmeticOverflowsToInfinityNeverAnError) {
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kDouble), {1.5, 2.25}), "3.75");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kDouble), {1.5, 2.25}), "-0.75");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kDouble), {1.5, 2.0}), "3");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kDouble), {1e308, 10.0}),
+            "Infinity");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kDouble), {-1e308, 10.0}),
+            "-Infinity");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kDouble), {1.7e308, 1.7e308}),
+            "Infinity");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kDouble), {1e-200, 1e-200}), "0");
+  EXPECT_EQ(Eval(D().DoubleDivide(P(1), P(2)), {1e300, 1e-300}), "Infinity");
+  EXPECT_EQ(Eval(D().DoubleDivide(P(1), P(2)), {1e-300, 1e300}), "0");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kDouble), {1.5, SqlValue{}}), "NULL");
+  // A JSON number beyond the doubles reads as an infinity.
+  EXPECT_EQ(Read(R"({"x":1e400,"y":-1e400,"z":1e-400})", {"x"}, JsonAs::kNumber), "Infinity");
+  EXPECT_EQ(Read(R"({"x":1e400,"y":-1e400,"z":1e-400})", {"y"}, JsonAs::kNumber), "-Infinity");
+  EXPECT_EQ(Read(R"({"x":1e400,"y":-1e400,"z":1e-400})", {"z"}, JsonAs::kNumber), "0");
+  EXPECT_EQ(Read(R"({"x":1e400})", {"x"}, JsonAs::kNumber) , "Infinity");
+  EXPECT_EQ(Eval(D().JsonRead("CAST(" + P(1) + " AS jsonb)", P(2), JsonAs::kNumber) + " > " + P(3),
+                 {std::string(R"({"x":1e400})"), std::string(R"({"x"})"), 1.5}),
+            "t");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, D().ToDouble(P(1)), P(2), NumberKind::kDouble) + " > " +
+                     P(3),
+                 {int64_t{3}, 1e308, 5.0}),
+            "t");
+  // An exact integer beyond the doubles, as a double.
+  EXPECT_EQ(Eval(D().ToDouble("CAST(" + P(1) + " AS numeric)"), {std::string("1e400")}), "Infinity");
+}
+
+TEST_F(PostgresDialectTest, MicrosArithmeticIsUnknownBeyond64Bits) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kMicros), {int64_t{5}, int64_t{7}}),
+            "12");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kMicros), {int64_t{5}, int64_t{7}}),
+            "-2");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kMicros), {max, int64_t{1}}), "NULL");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kMicros), {-max, int64_t{2}}),
+            "NULL");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kMicros), {-max, int64_t{1}}),
+            std::to_string(std::numeric_limits<int64_t>::min()));
+  // Still bigint: calendar fields and time of day take it.
+  EXPECT_EQ(Eval("pg_typeof(" + D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kMicros) + ")",
+                 {int64_t{5}, int64_t{7}}),
+            "bigint");
+  // Instants beyond years 0000-9999 have no calendar fields (and raise no error).
+  EXPECT_EQ(Eval(D().Calendar(CalendarField::kYear, P(1)), {max}), "NULL");
+  EXPECT_EQ(Eval(D().Calendar(CalendarField::kDay, P(1)), {std::numeric_limits<int64_t>::min()}), "NULL");
 }
 
 TEST_F(PostgresDialectTest, IntegerDivisionTruncatesAndZeroIsNull) {
@@ -269,7 +320,7 @@ TEST_F(PostgresDialectTest, SubstringIsZeroBasedAndClamped) {
   EXPECT_EQ(Eval(D().String(StringFunction::kSubstring, {P(1), P(2), "NULL"}), {s, int64_t{1}}), "NULL");
   // A position computed in numeric (integer arithmetic) is taken too.
   EXPECT_EQ(Eval(D().String(StringFunction::kSubstring,
-                            {P(1), D().IntegerArithmetic(ArithmeticOp::kAdd, P(2), P(3))}),
+                            {P(1), D().Arithmetic(ArithmeticOp::kAdd, P(2), P(3), NumberKind::kInteger)}),
                  {s, int64_t{1}, int64_t{1}}),
             "nsor Things");
 }

@@ -150,7 +150,7 @@ class PostgresFilter : public StoreTest {
     const int64_t t7 = Thing("thing sensor", "x", R"({"v":1,"installed":"2021-05-01T00:00:00+02:00"})");
     Thing("GRÖSSE Ärger", "x");
     Thing("straße", "  x  ", R"({})");
-    Thing("it's", "x", R"({"v":false})");
+    Thing("it's", "x", R"({"v":false,"huge":1.7e308,"tiny":5e-324})");
     const int64_t kiel = Location(10.13, 54.32, "Kiel");
     const int64_t munich = Location(11.58, 48.14, "München");
     const int64_t hamburg = Location(9.99, 53.55, "Hamburg");
@@ -391,6 +391,16 @@ const std::vector<Case>& Cases() {
       {K::kObservation, "id div 2 eq 1"}, {K::kObservation, "id mod 3 eq 0"}, {K::kObservation, "id div 2.0 eq 1.5"},
       {K::kObservation, "id add 0.5 gt 3"}, {K::kObservation, "7.5 mod 2 eq 1.5 and id eq 1"},
       {K::kObservation, "1 div 0 eq null and id eq 1"}, {K::kObservation, "1.0 div 0 eq null and id eq 1"},
+      {K::kObservation, "result mul 1e308 mul 10 gt 0"}, {K::kObservation, "result mul 1e-200 mul 1e-200 eq 0"},
+      {K::kObservation, "result div 1e-300 gt 1e300"}, {K::kObservation, "result add 1.7e308 add 1.7e308 gt 0"},
+      {K::kObservation, "id mul 9223372036854775807 mul 9223372036854775807 gt 0"},
+      {K::kObservation, "resultTime add duration'P100000000D' gt now()"},
+      {K::kObservation, "year(resultTime add duration'P100000000D') eq 2025"},
+      {K::kObservation, "year(resultTime sub duration'P100000000D') eq null"},
+      {K::kObservation, "resultTime sub duration'P100000000D' lt now()"},
+      {K::kObservation, "resultTime sub duration'P106751D' sub duration'P106751D' lt now()"},
+      {K::kThing, "properties/huge gt 1e308"}, {K::kThing, "properties/huge mul 2 gt 0"},
+      {K::kThing, "properties/tiny gt 0"}, {K::kThing, "properties/tiny eq 0"},
       // String functions.
       {K::kThing, "substringof('Things', name)"}, {K::kThing, "substringof('', name)"},
       {K::kThing, "contains(name, 'sor')"}, {K::kThing, "startswith(name, 'Sensor')"},
