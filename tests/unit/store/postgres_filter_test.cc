@@ -11,6 +11,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "model/time.h"
@@ -640,6 +643,50 @@ TEST_F(PostgresFilter, CompileErrorsAreTheSameAsForSqlite) {
     ASSERT_FALSE(sqlite.ok()) << filter;
     EXPECT_EQ(sqlite.error().code, ErrorCode::kBadRequest) << filter;
   }
+}
+
+// The seeds of the filter fuzz target (a byte picking the entity type, then
+// the filter): odd filters, each run on both engines. FUNDAMENT_FILTER_CORPUS
+// names another directory of such inputs (a fuzz run's corpus).
+TEST_F(PostgresFilter, FuzzCorpusRunsAsOnSqlite) {
+  MakeWorld();
+  const char* dir = std::getenv("FUNDAMENT_FILTER_CORPUS");
+  // __FILE__ is relative to the build directory, where ctest runs tests.
+  std::filesystem::path corpus = std::filesystem::path(__FILE__).parent_path() / "../../fuzz/corpus/filter_fuzz";
+  if (!std::filesystem::is_directory(corpus)) corpus = "tests/fuzz/corpus/filter_fuzz";
+  if (dir != nullptr) corpus = dir;
+  ASSERT_TRUE(std::filesystem::is_directory(corpus)) << corpus;
+  int inputs = 0, ran = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (input.empty()) continue;
+    ++inputs;
+    const EntityKind kind = model::kAllEntityKinds[static_cast<unsigned char>(input[0]) %
+                                                   std::size(model::kAllEntityKinds)];
+    const std::string_view text = std::string_view(input).substr(1);
+    odata::FilterLimits limits;
+    limits.max_length = 4096;
+    auto parsed = odata::ParseFilter(model::TypeOf(kind), text, limits);
+    if (!parsed.ok()) continue;
+    ReadRequest request = Request(kind);
+    request.filter = *parsed;
+    auto sqlite = store_->Read(request);
+    auto got = PostgresIds(kind, **parsed);
+    if (const auto* error = std::get_if<std::string>(&got)) {
+      // Only what the compiler refuses may fail, and as it does for SQLite.
+      EXPECT_TRUE(error->rfind("compile: ", 0) == 0) << entry.path() << ": " << text << "\n" << *error;
+      continue;
+    }
+    if (!sqlite.ok()) continue;
+    std::vector<int64_t> expected;
+    for (const auto& e : sqlite->entities) expected.push_back(e.id);
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(std::get<std::vector<int64_t>>(got), expected) << entry.path() << ": " << text;
+    ++ran;
+  }
+  EXPECT_GT(inputs, 10);
+  EXPECT_GT(ran, 5);
 }
 
 TEST_F(PostgresFilter, LongChainsRun) {
