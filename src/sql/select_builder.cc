@@ -21,8 +21,9 @@ void SelectBuilder::AddJoin(std::string join) { joins_.push_back(std::move(join)
 
 void SelectBuilder::AddWhere(std::string condition) { conditions_.push_back(std::move(condition)); }
 
-void SelectBuilder::AddOrderBy(std::string expression, bool descending) {
-  order_.push_back(fmt::format("{} {}", expression, descending ? "DESC" : "ASC"));
+void SelectBuilder::AddOrderBy(std::string expression, bool descending, bool nullable) {
+  std::string_view direction = descending ? (nullable ? "DESC NULLS LAST" : "DESC") : (nullable ? "ASC NULLS FIRST" : "ASC");
+  order_.push_back(fmt::format("{} {}", expression, direction));
 }
 
 void SelectBuilder::SetLimit(int64_t limit, int64_t offset) {

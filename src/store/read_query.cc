@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 
 #include "model/time.h"
 #include "sql/filter_compiler.h"
@@ -86,12 +85,13 @@ Status AddOrder(const odata::OrderKey& key, ReadQuery& query, ResultOrder result
   }
   if (key.member_path.empty()) {
     FUNDAMENT_ASSIGN_OR_RETURN(std::string expression, SortExpression(*columns, kAlias, result_order));
-    builder.AddOrderBy(std::move(expression), key.descending);
+    const bool nullable = columns->property->nullable || !columns->property->mandatory;
+    builder.AddOrderBy(std::move(expression), key.descending, nullable);
     return Status::Ok();
   }
   FUNDAMENT_ASSIGN_OR_RETURN(std::string json, JsonTextExpression(*columns, kAlias));
   FUNDAMENT_ASSIGN_OR_RETURN(SqlValue path, builder.dialect().JsonPath(key.member_path));
-  builder.AddOrderBy(builder.dialect().JsonExtract(json, builder.Bind(std::move(path))), key.descending);
+  builder.AddOrderBy(builder.dialect().JsonExtract(json, builder.Bind(std::move(path))), key.descending, true);
   return Status::Ok();
 }
 
@@ -138,10 +138,7 @@ Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const sql::SqlDiale
   // The id breaks ties, so that paging is stable; in the direction of the
   // last key, so that an index on (…, key, id) serves the whole order.
   builder.AddOrderBy(fmt::format("{}.id", kAlias), !order->empty() && order->back().descending);
-  // An offset alone gets the largest limit: "LIMIT -1" is SQLite's
-  // spelling of no limit, which PostgreSQL refuses.
-  builder.SetLimit(request.limit < 0 && request.skip > 0 ? std::numeric_limits<int64_t>::max() : request.limit,
-                   request.skip);
+  builder.SetLimit(request.limit, request.skip);
   return query;
 }
 
