@@ -5,7 +5,7 @@ tests talk to it over HTTP only. Both output streams are drained in threads so
 the server can never block on a full pipe, and the captured lines are shown
 whenever starting, stopping or a test fails.
 
-With FUNDAMENT_TEST_STORE=postgresql every server keeps its data in
+With FUNDAMENT_TEST_STORE=postgres every server keeps its data in
 PostgreSQL instead (FUNDAMENT_TEST_POSTGRES_URL, the server that
 scripts/start-postgres started): each data directory stands for a database
 of its own, created on first use, so that a restart on the same directory
@@ -70,7 +70,7 @@ def postgres_url():
 
 def on_postgresql():
     """True when the servers of this run keep their data in PostgreSQL."""
-    return os.environ.get("FUNDAMENT_TEST_STORE") == "postgresql"
+    return os.environ.get("FUNDAMENT_TEST_STORE") == "postgres"
 
 
 def create_database(name):

@@ -72,6 +72,8 @@ Result<ChangeEvent> DecodeEvent(std::string_view text) {
 
 }  // namespace
 
+std::string ChangeChannel(std::string_view schema) { return fmt::format("fundament_changes.{}", schema); }
+
 std::string NewNodeId() {
   std::random_device device;
   std::uniform_int_distribution<uint64_t> distribution;

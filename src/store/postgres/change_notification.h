@@ -9,6 +9,10 @@
 // database-wide lock held through the commit, so the store sends them once
 // per group commit, not once per row (docs/storage.md has the measurement).
 //
+// The channel is named after the database schema the store keeps its tables
+// in (ChangeChannel), so that Fundament instances in different schemas of one
+// database do not hear each other.
+//
 // A payload is plain text, at most kMaxPayloadBytes long (PostgreSQL's limit
 // is 8000 bytes):
 //
@@ -31,8 +35,8 @@
 
 namespace fundament::store::postgres {
 
-// The channel every node sends to and listens on.
-inline constexpr std::string_view kChangeChannel = "fundament_changes";
+// The channel of the nodes whose tables are in `schema`.
+std::string ChangeChannel(std::string_view schema);
 
 // PostgreSQL refuses payloads of 8000 bytes or more.
 inline constexpr size_t kMaxPayloadBytes = 7999;

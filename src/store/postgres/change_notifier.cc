@@ -16,7 +16,7 @@ ChangeNotifier::~ChangeNotifier() { Stop(); }
 Status ChangeNotifier::Start() {
   if (thread_.joinable()) return Status::Ok();
   FUNDAMENT_ASSIGN_OR_RETURN(std::unique_ptr<NotificationSession> session,
-                             NotificationSession::Open(options_.url, "fundament-notifier"));
+                             NotificationSession::Open(options_.url, options_.application_name));
   thread_ = std::thread([this, first = std::move(session)]() mutable { Run(std::move(first)); });
   return Status::Ok();
 }
@@ -54,7 +54,7 @@ bool ChangeNotifier::SendAll(std::unique_ptr<NotificationSession>& session, cons
   std::chrono::milliseconds delay = options_.reconnect_min;
   for (size_t next = 0; next < payloads.size();) {
     if (session != nullptr) {
-      Status sent = session->Notify(payloads[next]);
+      Status sent = session->Notify(options_.channel, payloads[next]);
       if (sent.ok()) {
         ++next;
         continue;
@@ -68,7 +68,7 @@ bool ChangeNotifier::SendAll(std::unique_ptr<NotificationSession>& session, cons
       if (stopping_ && std::chrono::steady_clock::now() >= stop_deadline_) return false;
       wake_.wait_for(lock, delay, [&] { return stopping_ && std::chrono::steady_clock::now() >= stop_deadline_; });
     }
-    Result<std::unique_ptr<NotificationSession>> opened = NotificationSession::Open(options_.url, "fundament-notifier");
+    Result<std::unique_ptr<NotificationSession>> opened = NotificationSession::Open(options_.url, options_.application_name);
     if (opened.ok()) {
       session = std::move(opened).value();
       delay = options_.reconnect_min;

@@ -41,6 +41,8 @@ class NotificationSession;
 struct ChangeNotifierOptions {
   std::string url;   // postgresql://… of the shared database
   std::string node;  // this node's identifier, sent with every notification
+  std::string channel;  // ChangeChannel() of the store's schema
+  std::string application_name = "fundament-notifier";  // as pg_stat_activity shows it
   size_t max_queued_events = 1 << 20;
   std::chrono::milliseconds reconnect_min = std::chrono::milliseconds(100);
   std::chrono::milliseconds reconnect_max = std::chrono::seconds(5);

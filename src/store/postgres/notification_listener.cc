@@ -67,8 +67,8 @@ void NotificationListener::Deliver(std::string_view payload) {
 
 Result<std::unique_ptr<NotificationSession>> NotificationListener::Connect() {
   FUNDAMENT_ASSIGN_OR_RETURN(std::unique_ptr<NotificationSession> session,
-                             NotificationSession::Open(options_.url, "fundament-listener"));
-  FUNDAMENT_RETURN_IF_ERROR(session->Listen());
+                             NotificationSession::Open(options_.url, options_.application_name));
+  FUNDAMENT_RETURN_IF_ERROR(session->Listen(options_.channel));
   return session;
 }
 

@@ -29,6 +29,8 @@ class NotificationSession;
 struct NotificationListenerOptions {
   std::string url;   // postgresql://… of the shared database
   std::string node;  // this node's identifier; its own notifications are skipped
+  std::string channel;  // ChangeChannel() of the store's schema
+  std::string application_name = "fundament-listener";  // as pg_stat_activity shows it
   std::chrono::milliseconds reconnect_min = std::chrono::milliseconds(100);
   std::chrono::milliseconds reconnect_max = std::chrono::seconds(5);
 };

@@ -20,16 +20,16 @@ class NotificationSession {
   // Connects to `url`; `application_name` shows in pg_stat_activity.
   // kUnavailable with PostgreSQL's message when it fails.
   static Result<std::unique_ptr<NotificationSession>> Open(const std::string& url,
-                                                           const char* application_name);
+                                                           const std::string& application_name);
   ~NotificationSession();
   NotificationSession(const NotificationSession&) = delete;
   NotificationSession& operator=(const NotificationSession&) = delete;
 
-  // LISTEN on the change channel.
-  Status Listen();
-  // Sends one notification on the change channel (committed at once:
-  // the session runs no transaction).
-  Status Notify(std::string_view payload);
+  // LISTEN on `channel`.
+  Status Listen(const std::string& channel);
+  // Sends one notification on `channel` (committed at once: the session
+  // runs no transaction).
+  Status Notify(const std::string& channel, std::string_view payload);
 
   // The socket to wait on for arriving notifications.
   int socket() const { return PQsocket(conn_); }

@@ -11,8 +11,11 @@
 #include <vector>
 
 #include "model/time.h"
+#include "store/postgres/change_notification.h"
+#include "store/postgres/change_notifier.h"
 #include "store/postgres/connection.h"
 #include "store/postgres/entity_reader.h"
+#include "store/postgres/notification_listener.h"
 #include "store/postgres/postgres_dialect.h"
 #include "store/postgres/schema.h"
 #include "store/postgres/write_transaction.h"
@@ -74,6 +77,24 @@ class PostgresStore final : public Store {
   PostgresStore(const PostgresStore&) = delete;
   PostgresStore& operator=(const PostgresStore&) = delete;
 
+  // Starts sharing changes with the other nodes: this node's commits are
+  // sent to them, theirs published on this node's feed.
+  // `schema` is where the store's tables are: nodes of other schemas are
+  // other instances.
+  Status ShareChanges(std::string_view schema) {
+    std::string node = options_.node.empty() ? postgres::NewNodeId() : options_.node;
+    std::string channel = postgres::ChangeChannel(schema);
+    auto notifier =
+        std::make_unique<postgres::ChangeNotifier>(postgres::ChangeNotifierOptions{options_.url, node, channel});
+    FUNDAMENT_RETURN_IF_ERROR(notifier->Start());
+    listener_ = std::make_unique<postgres::NotificationListener>(
+        postgres::NotificationListenerOptions{options_.url, node, channel}, changes_);
+    FUNDAMENT_RETURN_IF_ERROR(listener_->Start());
+    std::lock_guard lock(publish_mutex_);
+    notifier_ = std::move(notifier);
+    return Status::Ok();
+  }
+
   Result<ReadResult> Read(const ReadRequest& request) override {
     Result<ReadResult> result = Internal("read did not run");
     FUNDAMENT_RETURN_IF_ERROR(ReadSnapshot([&](ReadTransaction& snapshot) -> Status {
@@ -130,6 +151,9 @@ class PostgresStore final : public Store {
     if (!connection.ok()) return {false, connection.error().message};
     auto rows = (*connection)->Query("SELECT 1", {});
     if (!rows.ok()) return {false, rows.error().message};
+    if (listener_ != nullptr && !listener_->connected()) {
+      return {true, "ok; not hearing other nodes' changes (reconnecting)"};
+    }
     return {true, "ok"};
   }
 
@@ -173,7 +197,10 @@ class PostgresStore final : public Store {
     published_.wait(lock, [&] { return next_publish_ == ticket; });
     if (committed != nullptr) {
       partitions_.Add(committed->created_partitions());
-      if (!committed->events().empty()) changes_.Publish(committed->events());
+      if (!committed->events().empty()) {
+        changes_.Publish(committed->events());
+        if (notifier_ != nullptr) notifier_->Send(committed->events());
+      }
     }
     ++next_publish_;
     lock.unlock();
@@ -235,6 +262,9 @@ class PostgresStore final : public Store {
   uint64_t next_ticket_ = 0;   // guarded by publish_mutex_
   uint64_t next_publish_ = 0;  // guarded by publish_mutex_
   events::ChangeFeed changes_;
+  // Declared after changes_ so that they stop before it goes.
+  std::unique_ptr<postgres::ChangeNotifier> notifier_;  // guarded by publish_mutex_
+  std::unique_ptr<postgres::NotificationListener> listener_;
 };
 
 thread_local const PostgresStore* PostgresStore::writing_ = nullptr;
@@ -263,7 +293,12 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options)
     FUNDAMENT_RETURN_IF_ERROR(postgres::EnsurePartition(first, month));
     partitions.push_back(month.Start());
   }
-  return std::unique_ptr<Store>(new PostgresStore(options, std::move(connections), std::move(partitions)));
+  FUNDAMENT_ASSIGN_OR_RETURN(postgres::Rows schema, first.Query("SELECT current_schema()", {}));
+  if (schema.size() != 1 || schema.row(0).IsNull(0)) return Internal("postgresql: no current schema");
+  std::string schema_name(schema.row(0).ColumnText(0));
+  auto store = std::make_unique<PostgresStore>(options, std::move(connections), std::move(partitions));
+  if (options.share_changes) FUNDAMENT_RETURN_IF_ERROR(store->ShareChanges(schema_name));
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace fundament::store

@@ -26,6 +26,12 @@ struct PostgresOptions {
   // How often a write is retried when PostgreSQL aborts its transaction for
   // a serialization failure or a deadlock with another transaction.
   int write_retries = 3;
+  // Share committed changes with the other nodes on the same database
+  // (store/postgres/change_notifier.h, notification_listener.h): this
+  // node's change feed then also carries theirs.
+  bool share_changes = true;
+  // This node's name in change notifications; empty: a random one.
+  std::string node;
 };
 
 // Connects, migrates the schema and opens the pool. kUnavailable when the

@@ -8,6 +8,9 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -61,8 +64,8 @@ class Session {
     EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) << sql << ": " << PQerrorMessage(conn_);
     PQclear(result);
   }
-  void Notify(const std::string& payload) {
-    const char* params[] = {kChangeChannel.data(), payload.c_str()};
+  void Notify(const std::string& channel, const std::string& payload) {
+    const char* params[] = {channel.c_str(), payload.c_str()};
     PGresult* result = PQexecParams(conn_, "SELECT pg_notify($1, $2)", 2, nullptr, params, nullptr, nullptr, 0);
     EXPECT_EQ(PQresultStatus(result), PGRES_TUPLES_OK) << PQerrorMessage(conn_);
     PQclear(result);
@@ -78,8 +81,16 @@ class ChangeRelayTest : public ::testing::Test {
     const char* url = std::getenv("FUNDAMENT_TEST_POSTGRES_URL");
     if (url == nullptr || *url == '\0') GTEST_SKIP() << "FUNDAMENT_TEST_POSTGRES_URL is not set (make test sets it)";
     url_ = url;
+    // A channel of this test's own: tests run in parallel on one server.
+    channel_ = ChangeChannel(fmt::format("test_{}_{}", getpid(), ++tests_));
   }
+  NotificationListenerOptions Listening(std::string node) const { return {url_, std::move(node), channel_}; }
+  ChangeNotifierOptions Notifying(std::string node) const { return {url_, std::move(node), channel_}; }
+  void Notify(Session& session, const std::string& payload) const { session.Notify(channel_, payload); }
+
   std::string url_;
+  std::string channel_;
+  static inline int tests_ = 0;
 };
 
 std::string Payload(std::string_view node, const std::vector<ChangeEvent>& events) {
@@ -89,25 +100,25 @@ std::string Payload(std::string_view node, const std::vector<ChangeEvent>& event
 TEST_F(ChangeRelayTest, PublishesCommittedNotificationsOfOtherNodesInCommitOrder) {
   events::ChangeFeed feed;
   Collector collector(feed);
-  NotificationListener listener({url_, "self"}, feed);
+  NotificationListener listener(Listening("self"), feed);
   ASSERT_TRUE(listener.Start().ok());
 
   Session a(url_), b(url_);
   ASSERT_TRUE(a.ok() && b.ok());
   // b commits before a although a sent first: commit order counts.
   a.Run("BEGIN");
-  a.Notify(Payload("nodeA", {{EntityKind::kObservation, 1, Operation::kCreated}}));
+  Notify(a, Payload("nodeA", {{EntityKind::kObservation, 1, Operation::kCreated}}));
   b.Run("BEGIN");
-  b.Notify(Payload("nodeB", {{EntityKind::kObservation, 2, Operation::kCreated}}));
+  Notify(b, Payload("nodeB", {{EntityKind::kObservation, 2, Operation::kCreated}}));
   b.Run("COMMIT");
   a.Run("COMMIT");
   // Rolled back: never heard. Own node: skipped.
   a.Run("BEGIN");
-  a.Notify(Payload("nodeA", {{EntityKind::kThing, 3, Operation::kDeleted}}));
+  Notify(a, Payload("nodeA", {{EntityKind::kThing, 3, Operation::kDeleted}}));
   a.Run("ROLLBACK");
-  a.Notify(Payload("self", {{EntityKind::kThing, 4, Operation::kCreated}}));
-  a.Notify("not a change notification");
-  a.Notify(Payload("nodeA", {{EntityKind::kDatastream, 5, Operation::kUpdated}}));
+  Notify(a, Payload("self", {{EntityKind::kThing, 4, Operation::kCreated}}));
+  Notify(a, "not a change notification");
+  Notify(a, Payload("nodeA", {{EntityKind::kDatastream, 5, Operation::kUpdated}}));
 
   std::vector<ChangeEvent> expected = {{EntityKind::kObservation, 2, Operation::kCreated},
                                        {EntityKind::kObservation, 1, Operation::kCreated},
@@ -120,7 +131,7 @@ TEST_F(ChangeRelayTest, PublishesCommittedNotificationsOfOtherNodesInCommitOrder
 TEST_F(ChangeRelayTest, EveryNodeHearsEveryOtherNodeOnce) {
   events::ChangeFeed feed_a, feed_b;
   Collector heard_a(feed_a), heard_b(feed_b);
-  NotificationListener a({url_, "nodeA"}, feed_a), b({url_, "nodeB"}, feed_b);
+  NotificationListener a(Listening("nodeA"), feed_a), b(Listening("nodeB"), feed_b);
   ASSERT_TRUE(a.Start().ok());
   ASSERT_TRUE(b.Start().ok());
   Session session(url_);
@@ -128,7 +139,7 @@ TEST_F(ChangeRelayTest, EveryNodeHearsEveryOtherNodeOnce) {
   for (int64_t id = 1; id <= 200; ++id) {
     ChangeEvent event{EntityKind::kObservation, id, Operation::kCreated};
     bool by_a = id % 3 != 0;
-    session.Notify(Payload(by_a ? "nodeA" : "nodeB", {event}));
+    Notify(session, Payload(by_a ? "nodeA" : "nodeB", {event}));
     (by_a ? from_a : from_b).push_back(event);
   }
   EXPECT_EQ(heard_b.WaitFor(from_a.size()), from_a);
@@ -138,15 +149,19 @@ TEST_F(ChangeRelayTest, EveryNodeHearsEveryOtherNodeOnce) {
 TEST_F(ChangeRelayTest, ReconnectsAfterTheConnectionIsKilled) {
   events::ChangeFeed feed;
   Collector collector(feed);
-  NotificationListener listener({url_, "self", 20ms, 200ms}, feed);
+  NotificationListenerOptions options = Listening("self");
+  options.reconnect_min = 20ms;
+  options.reconnect_max = 200ms;
+  options.application_name = "fundament-listener-" + channel_;
+  NotificationListener listener(options, feed);
   ASSERT_TRUE(listener.Start().ok());
   Session session(url_);
   session.Run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-              "WHERE application_name = 'fundament-listener' AND pid <> pg_backend_pid()");
+              "WHERE application_name = 'fundament-listener-" + channel_ + "'");
   // Until it listens again, notifications are lost by design; send until one is heard.
   std::vector<ChangeEvent> heard;
   for (int64_t id = 1; id <= 100 && heard.empty(); ++id) {
-    session.Notify(Payload("other", {{EntityKind::kThing, id, Operation::kCreated}}));
+    Notify(session, Payload("other", {{EntityKind::kThing, id, Operation::kCreated}}));
     std::this_thread::sleep_for(50ms);
     heard = collector.WaitFor(0);
   }
@@ -157,10 +172,10 @@ TEST_F(ChangeRelayTest, ReconnectsAfterTheConnectionIsKilled) {
 TEST_F(ChangeRelayTest, NotifierReachesOtherNodesInOrderAndNotItself) {
   events::ChangeFeed feed_self, feed_other;
   Collector heard_self(feed_self), heard_other(feed_other);
-  NotificationListener self({url_, "nodeA"}, feed_self), other({url_, "nodeB"}, feed_other);
+  NotificationListener self(Listening("nodeA"), feed_self), other(Listening("nodeB"), feed_other);
   ASSERT_TRUE(self.Start().ok());
   ASSERT_TRUE(other.Start().ok());
-  ChangeNotifier notifier({url_, "nodeA"});
+  ChangeNotifier notifier(Notifying("nodeA"));
   ASSERT_TRUE(notifier.Start().ok());
   std::vector<ChangeEvent> sent;
   for (int64_t id = 1; id <= 3000; ++id) {
@@ -177,16 +192,17 @@ TEST_F(ChangeRelayTest, NotifierReachesOtherNodesInOrderAndNotItself) {
 TEST_F(ChangeRelayTest, NotifierReconnectsAndSendsWhatQueuedMeanwhile) {
   events::ChangeFeed feed;
   Collector collector(feed);
-  NotificationListener listener({url_, "listener"}, feed);
+  NotificationListener listener(Listening("listener"), feed);
   ASSERT_TRUE(listener.Start().ok());
-  ChangeNotifierOptions options{url_, "notifier"};
+  ChangeNotifierOptions options = Notifying("notifier");
   options.reconnect_min = 20ms;
+  options.application_name = "fundament-notifier-" + channel_;
   ChangeNotifier notifier(options);
   ASSERT_TRUE(notifier.Start().ok());
   notifier.Send({{EntityKind::kThing, 1, Operation::kCreated}});
   ASSERT_EQ(collector.WaitFor(1).size(), 1u);
   Session session(url_);
-  session.Run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fundament-notifier'");
+  session.Run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fundament-notifier-" + channel_ + "'");
   notifier.Send({{EntityKind::kThing, 2, Operation::kCreated}});
   notifier.Send({{EntityKind::kThing, 3, Operation::kCreated}});
   std::vector<ChangeEvent> expected = {{EntityKind::kThing, 1, Operation::kCreated},
@@ -198,10 +214,10 @@ TEST_F(ChangeRelayTest, NotifierReconnectsAndSendsWhatQueuedMeanwhile) {
 TEST_F(ChangeRelayTest, NotifierStopSendsWhatIsQueued) {
   events::ChangeFeed feed;
   Collector collector(feed);
-  NotificationListener listener({url_, "listener"}, feed);
+  NotificationListener listener(Listening("listener"), feed);
   ASSERT_TRUE(listener.Start().ok());
   {
-    ChangeNotifier notifier({url_, "notifier"});
+    ChangeNotifier notifier(Notifying("notifier"));
     ASSERT_TRUE(notifier.Start().ok());
     for (int64_t id = 1; id <= 500; ++id) notifier.Send({{EntityKind::kObservation, id, Operation::kCreated}});
   }  // destroyed: stops
@@ -210,12 +226,12 @@ TEST_F(ChangeRelayTest, NotifierStopSendsWhatIsQueued) {
 
 TEST_F(ChangeRelayTest, StartFailsClearlyWithoutAServer) {
   events::ChangeFeed feed;
-  NotificationListener listener({"postgresql://postgres@127.0.0.1:1/none?connect_timeout=2", "self"}, feed);
+  NotificationListener listener({"postgresql://postgres@127.0.0.1:1/none?connect_timeout=2", "self", channel_}, feed);
   Status started = listener.Start();
   ASSERT_FALSE(started.ok());
   EXPECT_EQ(started.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(started.error().message.find("postgresql"), std::string::npos);
-  ChangeNotifier notifier({"postgresql://postgres@127.0.0.1:1/none?connect_timeout=2", "self"});
+  ChangeNotifier notifier({"postgresql://postgres@127.0.0.1:1/none?connect_timeout=2", "self", channel_});
   Status notifier_started = notifier.Start();
   ASSERT_FALSE(notifier_started.ok());
   EXPECT_EQ(notifier_started.error().code, ErrorCode::kUnavailable);
