@@ -129,8 +129,8 @@ class PostgresStore final : public Store {
     auto connection = lease.Ready();
     if (!connection.ok()) return {false, connection.error().message};
     auto rows = (*connection)->Query("SELECT 1", {});
-    if (!rows.ok()) return {false, rows.error().message};
-    return {true, "ok"};
+    if (!rows.ok()) return {false, "PostgreSQL: " + rows.error().message};
+    return {true, "PostgreSQL: connected"};
   }
 
  private:
