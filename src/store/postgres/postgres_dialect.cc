@@ -183,10 +183,12 @@ std::string PostgresDialect::String(StringFunction function, const std::vector<s
       if (args.size() < 3) return fmt::format("substr({}, {} + 1)", arg(0), start);
       return fmt::format("substr({}, {} + 1, {})", arg(0), start, Int4(args[2]));
     }
+    // The ICU collation picks the case mapping; the result compares in code
+    // point order again, as text does everywhere else.
     case StringFunction::kToLower:
-      return fmt::format("lower({} COLLATE \"und-x-icu\")", arg(0));
+      return fmt::format("(lower({} COLLATE \"und-x-icu\") COLLATE \"C\")", arg(0));
     case StringFunction::kToUpper:
-      return fmt::format("upper({} COLLATE \"und-x-icu\")", arg(0));
+      return fmt::format("(upper({} COLLATE \"und-x-icu\") COLLATE \"C\")", arg(0));
     case StringFunction::kTrim:
       return fmt::format("btrim({}, chr(32) || chr(9) || chr(10) || chr(13))", arg(0));
     case StringFunction::kConcat:

@@ -333,6 +333,12 @@ TEST_F(PostgresDialectTest, CaseMappingIsUnicode) {
   EXPECT_EQ(Str(StringFunction::kToLower, {std::string("")}), "");
   EXPECT_EQ(Str(StringFunction::kToLower, {SqlValue{}}), "NULL");
   EXPECT_EQ(Eval(D().String(StringFunction::kToUpper, {"NULL"})), "NULL");
+  // The mapped text compares in code point order (ö after p), as SQLite's does.
+  EXPECT_EQ(Eval(D().String(StringFunction::kToLower, {P(1)}) + " > " + P(2), {std::string("GRÖSSE"), std::string("grp")}),
+            "t");
+  EXPECT_EQ(Eval(D().String(StringFunction::kToLower, {P(1)}) + " < " + D().String(StringFunction::kToUpper, {P(1)}),
+                 {std::string("a")}),
+            "f");
 }
 
 TEST_F(PostgresDialectTest, TrimAndConcat) {
