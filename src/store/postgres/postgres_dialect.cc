@@ -183,10 +183,12 @@ std::string PostgresDialect::String(StringFunction function, const std::vector<s
       if (args.size() < 3) return fmt::format("substr({}, {} + 1)", arg(0), start);
       return fmt::format("substr({}, {} + 1, {})", arg(0), start, Int4(args[2]));
     }
+    // The ICU collation picks the case mapping; the result compares in code
+    // point order again, as text does everywhere else.
     case StringFunction::kToLower:
-      return fmt::format("lower({} COLLATE \"und-x-icu\")", arg(0));
+      return fmt::format("(lower({} COLLATE \"und-x-icu\") COLLATE \"C\")", arg(0));
     case StringFunction::kToUpper:
-      return fmt::format("upper({} COLLATE \"und-x-icu\")", arg(0));
+      return fmt::format("(upper({} COLLATE \"und-x-icu\") COLLATE \"C\")", arg(0));
     case StringFunction::kTrim:
       return fmt::format("btrim({}, chr(32) || chr(9) || chr(10) || chr(13))", arg(0));
     case StringFunction::kConcat:
@@ -276,9 +278,12 @@ std::string_view PostgresSqlFunctions() {
   // so no cast can raise an error.
   //
   // ST_GeomFromGeoJSON raises errors (most as internal errors) for values
-  // that are no GeoJSON geometry; those read as NULL, the only outcome a
-  // filter can use. Only the exception block costs a subtransaction, and
-  // only non-null JSON objects reach it.
+  // that are no GeoJSON geometry; stored JSON values (jsonb) that are none
+  // read as NULL, the only outcome a filter can use. The exception block
+  // costs a subtransaction, which only non-null JSON objects reach, and
+  // which parallel query forbids (hence PARALLEL UNSAFE, for the rare
+  // filters that read geometry from JSON). Literals (text) come from the
+  // filter parser, always GeoJSON geometries, and keep parallel plans.
   static const std::string functions = fmt::format(
       R"sql(
 CREATE OR REPLACE FUNCTION fundament_instant(t text) RETURNS bigint
@@ -318,7 +323,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION fundament_geometry(g jsonb) RETURNS geometry
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE AS $fn$
 BEGIN
   IF jsonb_typeof(g) <> 'object' THEN RETURN NULL; END IF;
   RETURN ST_SetSRID(ST_GeomFromGeoJSON(g), 4326);
@@ -328,12 +333,8 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION fundament_geometry(g text) RETURNS geometry
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-BEGIN
-  RETURN ST_SetSRID(ST_GeomFromGeoJSON(g), 4326);
-EXCEPTION WHEN OTHERS THEN
-  RETURN NULL;
-END
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+  SELECT ST_SetSRID(ST_GeomFromGeoJSON(g), 4326)
 $fn$;
 
 CREATE OR REPLACE FUNCTION fundament_float(x numeric) RETURNS double precision

@@ -75,8 +75,9 @@ const PostgresDialect& PostgresSql();
 //  - fundament_instant(text) → bigint: an ISO 8601 instant (the forms
 //    model::ParseInstant takes) as microseconds since the epoch, NULL when
 //    the text is none — never an error;
-//  - fundament_geometry(text), fundament_geometry(jsonb) → geometry: a
-//    GeoJSON geometry in SRID 4326, NULL when the value is none;
+//  - fundament_geometry(jsonb) → geometry: a GeoJSON geometry in SRID 4326,
+//    NULL when the value is none; fundament_geometry(text), the same for the
+//    GeoJSON text of a filter literal (an error when it is none);
 //  - fundament_float(numeric) → double precision: the nearest double, an
 //    infinity beyond the range of doubles, 0 below the smallest (where a cast raises
 //    an error);

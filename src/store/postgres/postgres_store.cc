@@ -8,6 +8,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "model/time.h"
@@ -132,11 +133,19 @@ class PostgresStore final : public Store {
     struct Reset {
       ~Reset() { writing_ = nullptr; }
     } reset;
-    Lease lease(*this);
-    FUNDAMENT_ASSIGN_OR_RETURN(Connection * connection, lease.Ready());
     for (int attempt = 0;; ++attempt) {
       bool retryable = false;
-      Status status = WriteOnce(*connection, work, retryable);
+      Committed committed;
+      Status status;
+      {
+        Lease lease(*this);
+        auto connection = lease.Ready();
+        if (!connection.ok()) return connection.error();
+        status = WriteOnce(**connection, work, retryable, committed);
+      }
+      // Published with the connection back in the pool, so that a listener
+      // reading the store cannot wait for the connection its writer holds.
+      if (committed.ticket) PublishInOrder(*committed.ticket, status.ok() ? &committed : nullptr);
       if (status.ok() || !retryable || attempt >= options_.write_retries) return status;
       spdlog::debug("store: write retried after: {}", status.error().message);
     }
@@ -150,15 +159,26 @@ class PostgresStore final : public Store {
     auto connection = lease.Ready();
     if (!connection.ok()) return {false, connection.error().message};
     auto rows = (*connection)->Query("SELECT 1", {});
-    if (!rows.ok()) return {false, rows.error().message};
+    if (!rows.ok()) return {false, "PostgreSQL: " + rows.error().message};
     if (listener_ != nullptr && !listener_->connected()) {
-      return {true, "ok; not hearing other nodes' changes (reconnecting)"};
+      return {true, "PostgreSQL: connected; not hearing other nodes' changes (reconnecting)"};
     }
-    return {true, "ok"};
+    return {true, "PostgreSQL: connected"};
   }
 
  private:
-  Status WriteOnce(Connection& connection, const std::function<Status(WriteTransaction&)>& work, bool& retryable) {
+  // What a write that reached COMMIT leaves to publish.
+  struct Committed {
+    std::optional<uint64_t> ticket;  // its place in commit order
+    std::vector<events::ChangeEvent> events;
+    std::vector<int64_t> partitions;  // created by it
+  };
+
+  // Runs `work` in one transaction on `connection` up to its COMMIT;
+  // `committed` gets a ticket once COMMIT was sent (which must then be
+  // published, also when it failed).
+  Status WriteOnce(Connection& connection, const std::function<Status(WriteTransaction&)>& work, bool& retryable,
+                   Committed& committed) {
     FUNDAMENT_RETURN_IF_ERROR(connection.Execute("BEGIN ISOLATION LEVEL READ COMMITTED"));
     postgres::PostgresWriteTransaction transaction(connection, dialect_, partitions_);
     Status status;
@@ -175,31 +195,31 @@ class PostgresStore final : public Store {
       RollbackQuietly(connection);
       return status;
     }
-    uint64_t ticket = 0;
     {
       std::lock_guard lock(publish_mutex_);
-      ticket = next_ticket_++;
+      committed.ticket = next_ticket_++;
     }
     Status commit = connection.Execute("COMMIT");
-    if (!commit.ok()) retryable = connection.last_failure_retryable();
-    PublishInOrder(ticket, commit.ok() ? &transaction : nullptr);
     if (!commit.ok()) {
+      retryable = connection.last_failure_retryable();
       RollbackQuietly(connection);
       return commit;
     }
+    committed.events = transaction.events();
+    committed.partitions = transaction.created_partitions();
     return Status::Ok();
   }
 
   // Publishes the events of the write with `ticket` (none when it failed to
   // commit) once all earlier tickets are done.
-  void PublishInOrder(uint64_t ticket, const postgres::PostgresWriteTransaction* committed) {
+  void PublishInOrder(uint64_t ticket, const Committed* committed) {
     std::unique_lock lock(publish_mutex_);
     published_.wait(lock, [&] { return next_publish_ == ticket; });
     if (committed != nullptr) {
-      partitions_.Add(committed->created_partitions());
-      if (!committed->events().empty()) {
-        changes_.Publish(committed->events());
-        if (notifier_ != nullptr) notifier_->Send(committed->events());
+      partitions_.Add(committed->partitions);
+      if (!committed->events.empty()) {
+        changes_.Publish(committed->events);
+        if (notifier_ != nullptr) notifier_->Send(committed->events);
       }
     }
     ++next_publish_;

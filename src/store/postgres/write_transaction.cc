@@ -8,14 +8,13 @@
 #include "store/entity_codec.h"
 #include "store/postgres/entity_reader.h"
 #include "store/postgres/schema.h"
+#include "store/write_sql.h"
 
 namespace fundament::store::postgres {
 namespace {
 
 namespace json = boost::json;
 using model::EntityKind;
-
-std::string_view TypeName(EntityKind kind) { return model::TypeOf(kind).name; }
 
 bool IsJsonColumn(const TableMap& table, std::string_view column) {
   if (column == "result_json") return true;
@@ -30,6 +29,10 @@ std::string ValueExpression(const TableMap& table, const Assignment& assignment,
   if (assignment.geometry) return fmt::format("ST_SetSRID(ST_GeomFromGeoJSON(${}), 4326)", index);
   if (IsJsonColumn(table, assignment.column)) return fmt::format("CAST(${} AS jsonb)", index);
   return fmt::format("${}", index);
+}
+
+ValueSpelling Spelling(const TableMap& table) {
+  return [&table](const Assignment& assignment, int index) { return ValueExpression(table, assignment, index); };
 }
 
 std::vector<SqlValue> Values(const std::vector<Assignment>& assignments) {
@@ -186,19 +189,8 @@ Result<int64_t> PostgresWriteTransaction::Insert(EntityKind kind, const json::ob
   FUNDAMENT_RETURN_IF_ERROR(CheckDistinct(assignments));
   KeepIntegersExact(assignments);
   if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(EnsurePartitionFor(assignments));
-  std::string columns_sql, values_sql;
-  for (size_t i = 0; i < assignments.size(); ++i) {
-    if (i > 0) {
-      columns_sql += ", ";
-      values_sql += ", ";
-    }
-    columns_sql += assignments[i].column;
-    values_sql += ValueExpression(table, assignments[i], static_cast<int>(i) + 1);
-  }
-  FUNDAMENT_ASSIGN_OR_RETURN(Rows rows,
-                             connection_.Query(fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING id",
-                                                           table.table, columns_sql, values_sql),
-                                               Values(assignments)));
+  FUNDAMENT_ASSIGN_OR_RETURN(
+      Rows rows, connection_.Query(InsertSql(table, assignments, Spelling(table)) + " RETURNING id", Values(assignments)));
   if (rows.size() != 1) return Internal("INSERT returned no id");
   const int64_t id = rows.row(0).ColumnInt(0);
   if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(Widen(assignments));
@@ -234,21 +226,12 @@ Status PostgresWriteTransaction::Update(EntityKind kind, int64_t id, const json:
             .status());
   }
   if (!assignments.empty()) {
-    std::string set_sql;
-    for (size_t i = 0; i < assignments.size(); ++i) {
-      if (i > 0) set_sql += ", ";
-      set_sql += fmt::format("{} = {}", assignments[i].column,
-                             ValueExpression(table, assignments[i], static_cast<int>(i) + 1));
-    }
     std::vector<SqlValue> values = Values(assignments);
     values.emplace_back(id);
     // A new phenomenonTime may move the row to another partition, which
     // PostgreSQL does by itself.
-    FUNDAMENT_RETURN_IF_ERROR(connection_
-                                  .Query(fmt::format("UPDATE {} SET {} WHERE id = ${}", table.table, set_sql,
-                                                     values.size()),
-                                         values)
-                                  .status());
+    FUNDAMENT_RETURN_IF_ERROR(
+        connection_.Query(UpdateSql(table, assignments, Spelling(table), dialect_), values).status());
   }
   FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
   if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(WidenStored(id));
@@ -260,18 +243,12 @@ Status PostgresWriteTransaction::Update(EntityKind kind, int64_t id, const json:
 // An updated Observation may reach further than before, in its old parent or
 // a new one: its stored values widen its parent as an insert would.
 Status PostgresWriteTransaction::WidenStored(int64_t observation_id) {
-  FUNDAMENT_ASSIGN_OR_RETURN(
-      Rows rows,
-      connection_.Query("SELECT datastream_id, multi_datastream_id, phenomenon_time_start, phenomenon_time_end, "
-                        "result_time, feature_id FROM observation WHERE id = $1",
-                        {SqlValue(observation_id)}));
+  FUNDAMENT_ASSIGN_OR_RETURN(Rows rows, connection_.Query(StoredObservationSql(dialect_), {SqlValue(observation_id)}));
   if (rows.size() == 0) return Missing(EntityKind::kObservation, observation_id);
   RowView row = rows.row(0);
   std::vector<Assignment> stored;
-  const std::string_view columns[] = {"datastream_id", "multi_datastream_id", "phenomenon_time_start",
-                                      "phenomenon_time_end", "result_time", "feature_id"};
-  for (int c = 0; c < 6; ++c)
-    if (!row.IsNull(c)) stored.push_back({columns[c], SqlValue(row.ColumnInt(c))});
+  for (int c = 0; c < static_cast<int>(std::size(kStoredObservationColumns)); ++c)
+    if (!row.IsNull(c)) stored.push_back({kStoredObservationColumns[c], SqlValue(row.ColumnInt(c))});
   FUNDAMENT_RETURN_IF_ERROR(Widen(stored));
   return Flush();
 }
@@ -298,43 +275,15 @@ Status PostgresWriteTransaction::Delete(EntityKind kind, int64_t id) {
 
 Status PostgresWriteTransaction::Link(EntityKind kind, int64_t id, const model::NavigationDef& navigation,
                                       int64_t target) {
-  const LinkTableSide* link = LinkTableOf(kind, navigation.name);
-  if (link == nullptr) {
-    return BadRequest(fmt::format("{} has no many-to-many navigation {}", TypeName(kind), navigation.name));
-  }
-  FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
-  FUNDAMENT_ASSIGN_OR_RETURN(bool exists, Exists(navigation.target, target));
-  if (!exists) {
-    return BadRequest(fmt::format("{} {} does not exist", TypeName(navigation.target), target),
-                      std::string(navigation.name));
-  }
-  std::string sql;
-  if (link->ordered) {
-    // Positions count per MultiDatastream, whichever side links.
-    std::string_view owner = kind == EntityKind::kMultiDatastream ? "$1" : "$2";
-    sql = fmt::format(
-        "INSERT INTO {0} ({1}, {2}, position) VALUES ($1, $2, "
-        "(SELECT coalesce(max(position) + 1, 0) FROM {0} WHERE multi_datastream_id = {3})) ON CONFLICT DO NOTHING",
-        link->table, link->own_column, link->target_column, owner);
-  } else {
-    sql = fmt::format("INSERT INTO {} ({}, {}) VALUES ($1, $2) ON CONFLICT DO NOTHING", link->table,
-                      link->own_column, link->target_column);
-  }
-  FUNDAMENT_RETURN_IF_ERROR(connection_.Query(sql, {SqlValue(id), SqlValue(target)}).status());
+  FUNDAMENT_ASSIGN_OR_RETURN(const LinkTableSide* link, CheckedLink(kind, id, navigation, target, *this));
+  FUNDAMENT_RETURN_IF_ERROR(connection_.Query(LinkSql(kind, *link, dialect_), {SqlValue(id), SqlValue(target)}).status());
   changes_.Record(kind, id, events::Operation::kUpdated);
   return Status::Ok();
 }
 
 Status PostgresWriteTransaction::UnlinkAll(EntityKind kind, int64_t id, const model::NavigationDef& navigation) {
-  const LinkTableSide* link = LinkTableOf(kind, navigation.name);
-  if (link == nullptr) {
-    return BadRequest(fmt::format("{} has no many-to-many navigation {}", TypeName(kind), navigation.name));
-  }
-  FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
-  FUNDAMENT_RETURN_IF_ERROR(
-      connection_
-          .Query(fmt::format("DELETE FROM {} WHERE {} = $1", link->table, link->own_column), {SqlValue(id)})
-          .status());
+  FUNDAMENT_ASSIGN_OR_RETURN(const LinkTableSide* link, CheckedLink(kind, id, navigation, std::nullopt, *this));
+  FUNDAMENT_RETURN_IF_ERROR(connection_.Query(UnlinkAllSql(*link, dialect_), {SqlValue(id)}).status());
   changes_.Record(kind, id, events::Operation::kUpdated);
   return Status::Ok();
 }
@@ -361,19 +310,8 @@ Status PostgresWriteTransaction::RecordGeneratedFeature(int64_t location_id, int
 Result<std::vector<Parent>> PostgresWriteTransaction::ParentsOnEdge(int64_t observation_id) {
   std::vector<Parent> parents;
   for (EntityKind kind : {EntityKind::kDatastream, EntityKind::kMultiDatastream}) {
-    std::string_view column = kind == EntityKind::kDatastream ? "datastream_id" : "multi_datastream_id";
-    // NULL comparisons (no resultTime, no FeatureOfInterest) count as "not on the edge".
-    FUNDAMENT_ASSIGN_OR_RETURN(
-        Rows rows,
-        connection_.Query(
-            fmt::format("SELECT p.id FROM observation AS o JOIN {0} AS p ON p.id = o.{1} "
-                        "LEFT JOIN feature_of_interest AS f ON f.id = o.feature_id "
-                        "WHERE o.id = $1 AND (p.phenomenon_time_start = o.phenomenon_time_start "
-                        "OR p.phenomenon_time_end = coalesce(o.phenomenon_time_end, o.phenomenon_time_start) "
-                        "OR p.result_time_start = o.result_time OR p.result_time_end = o.result_time "
-                        "OR p.min_x = f.min_x OR p.min_y = f.min_y OR p.max_x = f.max_x OR p.max_y = f.max_y)",
-                        TableOf(kind).table, column),
-            {SqlValue(observation_id)}));
+    FUNDAMENT_ASSIGN_OR_RETURN(Rows rows,
+                               connection_.Query(ParentOnEdgeSql(kind, dialect_), {SqlValue(observation_id)}));
     if (rows.size() > 0) parents.emplace_back(kind, rows.row(0).ColumnInt(0));
   }
   return parents;
@@ -381,10 +319,7 @@ Result<std::vector<Parent>> PostgresWriteTransaction::ParentsOnEdge(int64_t obse
 
 Result<std::vector<Parent>> PostgresWriteTransaction::ParentsOfFeature(int64_t feature_id) {
   std::vector<Parent> parents;
-  FUNDAMENT_ASSIGN_OR_RETURN(
-      Rows rows, connection_.Query(
-                     "SELECT DISTINCT datastream_id, multi_datastream_id FROM observation WHERE feature_id = $1",
-                     {SqlValue(feature_id)}));
+  FUNDAMENT_ASSIGN_OR_RETURN(Rows rows, connection_.Query(ParentsOfFeatureSql(dialect_), {SqlValue(feature_id)}));
   for (int i = 0; i < rows.size(); ++i) {
     RowView row = rows.row(i);
     if (!row.IsNull(0)) parents.emplace_back(EntityKind::kDatastream, row.ColumnInt(0));
@@ -395,26 +330,8 @@ Result<std::vector<Parent>> PostgresWriteTransaction::ParentsOfFeature(int64_t f
 
 Status PostgresWriteTransaction::Recompute(const std::vector<Parent>& parents) {
   for (const auto& [kind, id] : parents) {
-    std::string_view table = TableOf(kind).table;
     const int64_t stream = kind == EntityKind::kDatastream ? id : -id;
-    // Aggregates over no rows give NULLs, which is right: no Observations,
-    // no phenomenonTime.
-    FUNDAMENT_RETURN_IF_ERROR(
-        connection_
-            .Query(fmt::format(
-                       "UPDATE {0} SET phenomenon_time_start = s.pts, phenomenon_time_end = s.pte, "
-                       "result_time_start = s.rts, result_time_end = s.rte, "
-                       "min_x = b.x0, min_y = b.y0, max_x = b.x1, max_y = b.y1 "
-                       "FROM (SELECT min(phenomenon_time_start) AS pts, "
-                       "max(coalesce(phenomenon_time_end, phenomenon_time_start)) AS pte, "
-                       "min(result_time) AS rts, max(result_time) AS rte FROM observation WHERE stream = $2) AS s, "
-                       "(SELECT min(f.min_x) AS x0, min(f.min_y) AS y0, max(f.max_x) AS x1, max(f.max_y) AS y1 "
-                       "FROM feature_of_interest AS f WHERE f.id IN "
-                       "(SELECT feature_id FROM observation WHERE stream = $2)) AS b "
-                       "WHERE {0}.id = $1",
-                       table),
-                   {SqlValue(id), SqlValue(stream)})
-            .status());
+    FUNDAMENT_RETURN_IF_ERROR(connection_.Query(RecomputeSql(kind, dialect_), {SqlValue(id), SqlValue(stream)}).status());
   }
   return Status::Ok();
 }

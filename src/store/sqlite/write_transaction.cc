@@ -8,15 +8,15 @@
 #include "store/entity_codec.h"
 #include "store/sqlite/entity_reader.h"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_dialect.h"
 #include "store/write_rules.h"
+#include "store/write_sql.h"
 
 namespace fundament::store::sqlite {
 namespace {
 
 namespace json = boost::json;
 using model::EntityKind;
-
-std::string_view TypeName(EntityKind kind) { return model::TypeOf(kind).name; }
 
 // The SQL value expression for assignment number `index`.
 std::string ValueExpression(const Assignment& assignment, int index) {
@@ -163,18 +163,7 @@ Result<int64_t> SqliteWriteTransaction::Insert(EntityKind kind, const json::obje
   assignments = Applicable(std::move(assignments), connection_.spatialite());
   FUNDAMENT_RETURN_IF_ERROR(CheckDistinct(assignments));
 
-  std::string columns_sql, values_sql;
-  for (size_t i = 0; i < assignments.size(); ++i) {
-    if (i > 0) {
-      columns_sql += ", ";
-      values_sql += ", ";
-    }
-    columns_sql += assignments[i].column;
-    values_sql += ValueExpression(assignments[i], static_cast<int>(i) + 1);
-  }
-  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt,
-                             connection_.Prepare(fmt::format("INSERT INTO {} ({}) VALUES ({})", table.table,
-                                                             columns_sql, values_sql)));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(InsertSql(table, assignments, &ValueExpression)));
   FUNDAMENT_RETURN_IF_ERROR(BindAssignments(stmt, assignments));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   int64_t id = kind == EntityKind::kObservation ? observation_id : connection_.LastInsertId();
@@ -214,16 +203,9 @@ Status SqliteWriteTransaction::Update(EntityKind kind, int64_t id, const json::o
     FUNDAMENT_RETURN_IF_ERROR(forget.Run());
   }
   if (!assignments.empty()) {
-    std::string set_sql;
-    for (size_t i = 0; i < assignments.size(); ++i) {
-      if (i > 0) set_sql += ", ";
-      set_sql += fmt::format("{} = {}", assignments[i].column,
-                             ValueExpression(assignments[i], static_cast<int>(i) + 1));
-    }
     int id_index = static_cast<int>(assignments.size()) + 1;
-    FUNDAMENT_ASSIGN_OR_RETURN(
-        Statement stmt,
-        connection_.Prepare(fmt::format("UPDATE {} SET {} WHERE id = ?{}", table.table, set_sql, id_index)));
+    FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt,
+                               connection_.Prepare(UpdateSql(table, assignments, &ValueExpression, SqliteSql())));
     FUNDAMENT_RETURN_IF_ERROR(BindAssignments(stmt, assignments));
     FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(id_index, id));
     FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
@@ -238,18 +220,13 @@ Status SqliteWriteTransaction::Update(EntityKind kind, int64_t id, const json::o
 // An updated Observation may reach further than before, in its old parent or
 // a new one: its stored values widen its parent as an insert would.
 Status SqliteWriteTransaction::WidenStored(int64_t observation_id) {
-  FUNDAMENT_ASSIGN_OR_RETURN(
-      Statement stmt,
-      connection_.Prepare("SELECT datastream_id, multi_datastream_id, phenomenon_time_start, phenomenon_time_end, "
-                          "result_time, feature_id FROM observation WHERE id = ?1"));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(StoredObservationSql(SqliteSql())));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, observation_id));
   FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return Missing(EntityKind::kObservation, observation_id);
   std::vector<Assignment> stored;
-  const std::string_view columns[] = {"datastream_id", "multi_datastream_id", "phenomenon_time_start",
-                                      "phenomenon_time_end", "result_time", "feature_id"};
-  for (int c = 0; c < 6; ++c)
-    if (!stmt.IsNull(c)) stored.push_back({columns[c], SqlValue(stmt.ColumnInt(c))});
+  for (int c = 0; c < static_cast<int>(std::size(kStoredObservationColumns)); ++c)
+    if (!stmt.IsNull(c)) stored.push_back({kStoredObservationColumns[c], SqlValue(stmt.ColumnInt(c))});
   FUNDAMENT_RETURN_IF_ERROR(Widen(stored));
   return Flush();
 }
@@ -279,29 +256,8 @@ Status SqliteWriteTransaction::Delete(EntityKind kind, int64_t id) {
 
 Status SqliteWriteTransaction::Link(EntityKind kind, int64_t id, const model::NavigationDef& navigation,
                                     int64_t target) {
-  const LinkTableSide* link = LinkTableOf(kind, navigation.name);
-  if (link == nullptr) {
-    return BadRequest(fmt::format("{} has no many-to-many navigation {}", TypeName(kind), navigation.name));
-  }
-  FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
-  FUNDAMENT_ASSIGN_OR_RETURN(bool exists, Exists(navigation.target, target));
-  if (!exists) {
-    return BadRequest(fmt::format("{} {} does not exist", TypeName(navigation.target), target),
-                      std::string(navigation.name));
-  }
-  std::string sql;
-  if (link->ordered) {
-    // Positions count per MultiDatastream, whichever side links.
-    std::string_view owner = kind == EntityKind::kMultiDatastream ? "?1" : "?2";
-    sql = fmt::format(
-        "INSERT OR IGNORE INTO {0} ({1}, {2}, position) VALUES (?1, ?2, "
-        "(SELECT coalesce(max(position) + 1, 0) FROM {0} WHERE multi_datastream_id = {3}))",
-        link->table, link->own_column, link->target_column, owner);
-  } else {
-    sql = fmt::format("INSERT OR IGNORE INTO {} ({}, {}) VALUES (?1, ?2)", link->table, link->own_column,
-                      link->target_column);
-  }
-  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(sql));
+  FUNDAMENT_ASSIGN_OR_RETURN(const LinkTableSide* link, CheckedLink(kind, id, navigation, target, *this));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(LinkSql(kind, *link, SqliteSql())));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(2, target));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
@@ -311,13 +267,8 @@ Status SqliteWriteTransaction::Link(EntityKind kind, int64_t id, const model::Na
 
 Status SqliteWriteTransaction::UnlinkAll(EntityKind kind, int64_t id,
                                          const model::NavigationDef& navigation) {
-  const LinkTableSide* link = LinkTableOf(kind, navigation.name);
-  if (link == nullptr) {
-    return BadRequest(fmt::format("{} has no many-to-many navigation {}", TypeName(kind), navigation.name));
-  }
-  FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
-  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(fmt::format("DELETE FROM {} WHERE {} = ?1",
-                                                                             link->table, link->own_column)));
+  FUNDAMENT_ASSIGN_OR_RETURN(const LinkTableSide* link, CheckedLink(kind, id, navigation, std::nullopt, *this));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(UnlinkAllSql(*link, SqliteSql())));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   changes_.Record(kind, id, events::Operation::kUpdated);
@@ -346,22 +297,10 @@ Status SqliteWriteTransaction::RecordGeneratedFeature(int64_t location_id, int64
   return stmt.Run();
 }
 
-Result<std::vector<Parent>> SqliteWriteTransaction::ParentsOnEdge(
-    int64_t observation_id) {
+Result<std::vector<Parent>> SqliteWriteTransaction::ParentsOnEdge(int64_t observation_id) {
   std::vector<Parent> parents;
   for (EntityKind kind : {EntityKind::kDatastream, EntityKind::kMultiDatastream}) {
-    std::string_view column = kind == EntityKind::kDatastream ? "datastream_id" : "multi_datastream_id";
-    // NULL comparisons (no resultTime, no FeatureOfInterest) count as "not on the edge".
-    FUNDAMENT_ASSIGN_OR_RETURN(
-        Statement stmt,
-        connection_.Prepare(fmt::format(
-            "SELECT p.id FROM observation AS o JOIN {0} AS p ON p.id = o.{1} "
-            "LEFT JOIN feature_of_interest AS f ON f.id = o.feature_id "
-            "WHERE o.id = ?1 AND (p.phenomenon_time_start = o.phenomenon_time_start "
-            "OR p.phenomenon_time_end = coalesce(o.phenomenon_time_end, o.phenomenon_time_start) "
-            "OR p.result_time_start = o.result_time OR p.result_time_end = o.result_time "
-            "OR p.min_x = f.min_x OR p.min_y = f.min_y OR p.max_x = f.max_x OR p.max_y = f.max_y)",
-            TableOf(kind).table, column)));
+    FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(ParentOnEdgeSql(kind, SqliteSql())));
     FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, observation_id));
     FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (row) parents.emplace_back(kind, stmt.ColumnInt(0));
@@ -369,13 +308,9 @@ Result<std::vector<Parent>> SqliteWriteTransaction::ParentsOnEdge(
   return parents;
 }
 
-Result<std::vector<Parent>> SqliteWriteTransaction::ParentsOfFeature(
-    int64_t feature_id) {
+Result<std::vector<Parent>> SqliteWriteTransaction::ParentsOfFeature(int64_t feature_id) {
   std::vector<Parent> parents;
-  FUNDAMENT_ASSIGN_OR_RETURN(
-      Statement stmt,
-      connection_.Prepare(
-          "SELECT DISTINCT datastream_id, multi_datastream_id FROM observation WHERE feature_id = ?1"));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(ParentsOfFeatureSql(SqliteSql())));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, feature_id));
   for (;;) {
     FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -388,36 +323,10 @@ Result<std::vector<Parent>> SqliteWriteTransaction::ParentsOfFeature(
 
 Status SqliteWriteTransaction::Recompute(const std::vector<Parent>& parents) {
   for (const auto& [kind, id] : parents) {
-    std::string_view table = TableOf(kind).table;
-    // The parent's Observations, along the clustering key.
-    const int64_t stream = kind == EntityKind::kDatastream ? id : -id;
-    // Aggregates over no rows give NULLs, which is right: no Observations,
-    // no phenomenonTime.
-    FUNDAMENT_ASSIGN_OR_RETURN(
-        Statement times,
-        connection_.Prepare(fmt::format(
-            "UPDATE {0} SET phenomenon_time_start = s.pts, phenomenon_time_end = s.pte, "
-            "result_time_start = s.rts, result_time_end = s.rte "
-            "FROM (SELECT min(phenomenon_time_start) AS pts, "
-            "max(coalesce(phenomenon_time_end, phenomenon_time_start)) AS pte, "
-            "min(result_time) AS rts, max(result_time) AS rte FROM observation WHERE stream = ?2) AS s "
-            "WHERE {0}.id = ?1",
-            table)));
-    FUNDAMENT_RETURN_IF_ERROR(times.BindInt(1, id));
-    FUNDAMENT_RETURN_IF_ERROR(times.BindInt(2, stream));
-    FUNDAMENT_RETURN_IF_ERROR(times.Run());
-    FUNDAMENT_ASSIGN_OR_RETURN(
-        Statement area,
-        connection_.Prepare(fmt::format(
-            "UPDATE {0} SET min_x = b.x0, min_y = b.y0, max_x = b.x1, max_y = b.y1 "
-            "FROM (SELECT min(f.min_x) AS x0, min(f.min_y) AS y0, max(f.max_x) AS x1, max(f.max_y) AS y1 "
-            "FROM feature_of_interest AS f WHERE f.id IN (SELECT feature_id FROM observation WHERE stream = "
-            "?2)) AS b "
-            "WHERE {0}.id = ?1",
-            table)));
-    FUNDAMENT_RETURN_IF_ERROR(area.BindInt(1, id));
-    FUNDAMENT_RETURN_IF_ERROR(area.BindInt(2, stream));
-    FUNDAMENT_RETURN_IF_ERROR(area.Run());
+    FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(RecomputeSql(kind, SqliteSql())));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(2, kind == EntityKind::kDatastream ? id : -id));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   }
   return Status::Ok();
 }

@@ -333,6 +333,12 @@ TEST_F(PostgresDialectTest, CaseMappingIsUnicode) {
   EXPECT_EQ(Str(StringFunction::kToLower, {std::string("")}), "");
   EXPECT_EQ(Str(StringFunction::kToLower, {SqlValue{}}), "NULL");
   EXPECT_EQ(Eval(D().String(StringFunction::kToUpper, {"NULL"})), "NULL");
+  // The mapped text compares in code point order (ö after p), as SQLite's does.
+  EXPECT_EQ(Eval(D().String(StringFunction::kToLower, {P(1)}) + " > " + P(2), {std::string("GRÖSSE"), std::string("grp")}),
+            "t");
+  EXPECT_EQ(Eval(D().String(StringFunction::kToLower, {P(1)}) + " < " + D().String(StringFunction::kToUpper, {P(1)}),
+                 {std::string("a")}),
+            "f");
 }
 
 TEST_F(PostgresDialectTest, TrimAndConcat) {
@@ -403,7 +409,6 @@ TEST_F(PostgresDialectTest, GeometriesFromTextGeoJsonAndBoxes) {
                            R"({"type":"Polygon","coordinates":[[[0,0],["a"]]]})", "null"}) {
     EXPECT_EQ(Eval(D().GeometryFromGeoJson("CAST(" + P(1) + " AS jsonb)"), {std::string(none)}), "NULL") << none;
   }
-  EXPECT_EQ(Eval(D().GeometryFromGeoJson(P(1)), {std::string("not json")}), "NULL");
   EXPECT_EQ(Eval(D().GeometryFromGeoJson(P(1)), {SqlValue{}}), "NULL");
   EXPECT_EQ(Eval("ST_AsText(" + D().GeometryFromBox(P(1), P(2), P(3), P(4)) + ")", {9.0, 53.0, 11.0, 55.0}),
             "POLYGON((9 53,9 55,11 55,11 53,9 53))");
@@ -413,6 +418,33 @@ TEST_F(PostgresDialectTest, GeometriesFromTextGeoJsonAndBoxes) {
                             Geo(Quote("POLYGON((9 53, 11 53, 11 55, 9 55, 9 53))"))),
                  {10.13, 54.32}),
             "t");
+}
+
+TEST_F(PostgresDialectTest, GeoJsonIsReadInParallelQueries) {
+  Exec("CREATE TABLE shapes AS SELECT CAST('{\"type\":\"Point\",\"coordinates\":[1,2]}' AS jsonb) AS j "
+       "FROM generate_series(1, 10)");
+  Exec("SET force_parallel_mode = on");
+  auto rows = Query("SELECT count(" + D().GeometryFromGeoJson("j") + ") FROM shapes", {});
+  ASSERT_TRUE(std::holds_alternative<PgRows>(rows)) << std::get<std::string>(rows);
+  EXPECT_EQ(std::get<PgRows>(rows)[0][0], "10");
+  // Literals keep the plan parallel.
+  auto literal = Query("EXPLAIN SELECT count(*) FROM shapes WHERE " +
+                           D().Relate(SpatialRelation::kIntersects, D().GeometryFromGeoJson(P(1)),
+                                      D().GeometryFromGeoJson("j")),
+                       {std::string(R"({"type":"Point","coordinates":[1,2]})")});
+  ASSERT_TRUE(std::holds_alternative<PgRows>(literal)) << std::get<std::string>(literal);
+  std::string plan;
+  for (const auto& row : std::get<PgRows>(literal)) plan += row[0].value_or("") + "\n";
+  EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("Gather"))) << plan;
+  auto parallel = Query("EXPLAIN SELECT count(*) FROM shapes WHERE " +
+                            D().Relate(SpatialRelation::kIntersects, D().GeometryFromGeoJson(P(1)),
+                                       D().GeometryFromGeoJson(P(1))),
+                        {std::string(R"({"type":"Point","coordinates":[1,2]})")});
+  ASSERT_TRUE(std::holds_alternative<PgRows>(parallel)) << std::get<std::string>(parallel);
+  plan.clear();
+  for (const auto& row : std::get<PgRows>(parallel)) plan += row[0].value_or("") + "\n";
+  EXPECT_THAT(plan, ::testing::HasSubstr("Gather")) << plan;
+  Exec("RESET force_parallel_mode");
 }
 
 TEST_F(PostgresDialectTest, SpatialRelations) {
