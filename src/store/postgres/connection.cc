@@ -53,6 +53,20 @@ struct Parameters {
   std::vector<const char*> pointers;
 };
 
+// PostgreSQL text cannot hold the character U+0000, and libpq passes
+// parameters as C strings, which would silently end at it: a filter
+// literal holding it would become a shorter string, the empty one matching everything.
+// Refused instead, as PostgreSQL refuses it in stored text and jsonb.
+Status RefuseNulCharacters(const std::vector<SqlValue>& values) {
+  for (const SqlValue& value : values) {
+    const auto* text = std::get_if<std::string>(&value);
+    if (text != nullptr && text->find('\0') != std::string::npos) {
+      return BadRequest("text with the character U+0000 cannot be stored or compared in PostgreSQL");
+    }
+  }
+  return Status::Ok();
+}
+
 bool StartsWith(const char* text, std::string_view prefix) {
   return text != nullptr && std::string_view(text).starts_with(prefix);
 }
@@ -143,6 +157,7 @@ Status Connection::Execute(std::string_view sql) {
 }
 
 Result<Rows> Connection::Query(const std::string& sql, const std::vector<SqlValue>& parameters) {
+  FUNDAMENT_RETURN_IF_ERROR(RefuseNulCharacters(parameters));
   Parameters params(parameters);
   std::string key = params.Key() + sql;
   auto it = prepared_.find(key);
@@ -164,6 +179,7 @@ Result<Rows> Connection::Query(const std::string& sql, const std::vector<SqlValu
 
 Status Connection::Stream(const std::string& sql, const std::vector<SqlValue>& parameters, int chunk,
                           const std::function<Status(const RowView&)>& visit) {
+  FUNDAMENT_RETURN_IF_ERROR(RefuseNulCharacters(parameters));
   Parameters params(parameters);
   std::string cursor = fmt::format("fundament_cursor_{}", ++next_cursor_);
   std::string declare = fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor, sql);

@@ -99,6 +99,25 @@ TEST_F(Postgres, ConstraintViolationsAreBadRequests) {
   EXPECT_EQ(broken.error().code, ErrorCode::kInternal);
 }
 
+TEST_F(Postgres, TextWithANulCharacterIsABadRequestNotAShorterString) {
+  auto connection = postgres::Connection::Open(schema_->url());
+  ASSERT_TRUE(connection.ok());
+  std::string with_nul("a\0b", 3);
+  auto selected = (*connection)->Query("SELECT $1::text", {sql::SqlValue(with_nul)});
+  ASSERT_FALSE(selected.ok());
+  EXPECT_EQ(selected.error().code, ErrorCode::kBadRequest) << selected.error().message;
+  EXPECT_THAT(selected.error().message, HasSubstr("U+0000"));
+  // Through the store, a write is refused whole and leaves the connection usable.
+  Status written = store_->Write([&](WriteTransaction& tx) -> Status {
+    boost::json::object thing{{"name", with_nul}, {"description", "d"}};
+    return tx.Insert(EntityKind::kThing, thing, {}).status();
+  });
+  ASSERT_FALSE(written.ok());
+  EXPECT_EQ(written.error().code, ErrorCode::kBadRequest);
+  EXPECT_EQ(Count(EntityKind::kThing), 0);
+  EXPECT_GT(Insert(EntityKind::kThing, R"({"name":"after","description":"d"})"), 0);
+}
+
 TEST_F(Postgres, PartitionsOfTheComingMonthsAreCreatedAhead) {
   postgres::MonthPartition month = postgres::MonthOf(model::Now());
   for (int i = 0; i <= postgres_options_.partition_months_ahead; ++i, month = month.Next()) {
