@@ -31,10 +31,15 @@ run: build
 $(ASAN_DIR)/build.ninja:
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFUNDAMENT_SANITIZE=ON
 
-# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer. The store
+# tests run twice, the second time against a throw-away PostgreSQL server
+# (scripts/start-postgres), which is stopped afterwards, also when tests fail.
 asan-test: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
-	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
+	@pg_dir=$$(mktemp -d /tmp/fundament-test-pg.XXXXXX) && \
+	  trap '$(CURDIR)/scripts/stop-postgres "$$pg_dir"' EXIT && trap 'exit 130' INT TERM && \
+	  url=$$($(CURDIR)/scripts/start-postgres "$$pg_dir") && \
+	  cd $(ASAN_DIR) && FUNDAMENT_TEST_POSTGRES_URL="$$url" ctest --output-on-failure -j $(JOBS)
 
 # Black-box tests of the API against the sanitizer build of the server.
 api-test: asan-test

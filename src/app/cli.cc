@@ -29,6 +29,8 @@ constexpr ServeFlag kServeFlags[] = {
     {"--host", "server.host", "ADDR", "address to listen on [server.host]"},
     {"--mqtt-port", "mqtt.port", "N", "MQTT port to listen on (0: any free port) [mqtt.port]"},
     {"--data", "store.data_dir", "DIR", "data directory [store.data_dir]"},
+    {"--store", "store.url", "URL",
+     "postgresql://… to keep the data in PostgreSQL; empty: the embedded store in the data directory [store.url]"},
     {"--external-url", "server.external_url", "URL",
      "URL under which clients reach the server [server.external_url]"},
     {"--log-level", "log.level", "LEVEL", "trace, debug, info, warn, error, critical or off [log.level]"},

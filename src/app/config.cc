@@ -107,6 +107,7 @@ const std::vector<OptionDef>& Options() {
           "server", "shutdown_timeout_seconds", [](Config& c) { return &c.server.shutdown_timeout_seconds; },
           0, 3600),
       ListOption("server", "cors_allowed_origins", [](Config& c) { return &c.server.cors_allowed_origins; }),
+      StringOption("store", "url", [](Config& c) { return &c.store.url; }),
       NonEmpty(StringOption("store", "data_dir", [](Config& c) { return &c.store.data_dir; })),
       IntegerOption(
           "store", "reader_connections", [](Config& c) { return &c.store.reader_connections; }, 0, 256),
@@ -115,6 +116,8 @@ const std::vector<OptionDef>& Options() {
       IntegerOption(
           "store", "group_commit_max_writes", [](Config& c) { return &c.store.group_commit_max_writes; }, 1,
           100000),
+      IntegerOption(
+          "store", "postgres_connections", [](Config& c) { return &c.store.postgres_connections; }, 1, 1000),
       IntegerOption(
           "api", "default_page_size", [](Config& c) { return &c.api.default_page_size; }, 1, 1000000),
       IntegerOption(
@@ -378,6 +381,11 @@ Status Validate(const Config& config) {
   if (config.api.default_page_size > config.api.max_page_size) {
     return ConfigError(fmt::format("api.default_page_size ({}) must not exceed api.max_page_size ({})",
                                    config.api.default_page_size, config.api.max_page_size));
+  }
+  const std::string& store_url = config.store.url;
+  if (!store_url.empty() && !store_url.starts_with("postgresql://") && !store_url.starts_with("postgres://")) {
+    // The URL may hold a password: only its scheme is repeated.
+    return ConfigError("store.url: must be empty (the embedded store) or start with postgresql://");
   }
   for (const std::string& endpoint : config.mqtt.endpoints) {
     const bool url = std::any_of(std::begin(kMqttSchemes), std::end(kMqttSchemes), [&](std::string_view scheme) {

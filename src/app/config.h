@@ -38,10 +38,14 @@ struct ServerConfig {
 };
 
 struct StoreConfig {
+  // "": the embedded SQLite store in data_dir; postgresql://…: that
+  // PostgreSQL database (docs/storage.md).
+  std::string url;
   std::string data_dir = "./data";
   int64_t reader_connections = 0;  // 0: one per hardware core, at least 2
   std::string synchronous = "normal";  // "normal" or "full"
   int64_t group_commit_max_writes = 512;
+  int64_t postgres_connections = 8;  // the PostgreSQL store's connection pool
 
   bool operator==(const StoreConfig&) const = default;
 };

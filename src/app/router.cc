@@ -64,7 +64,7 @@ HttpResponse Router::Ready() const {
   if (shutting_down_) return JsonResponse(503, {{"status", "unavailable"}, {"detail", "shutting down"}});
   store::StoreHealth health = targets_.store_health ? targets_.store_health() : store::StoreHealth{};
   if (!health.ready) return JsonResponse(503, {{"status", "unavailable"}, {"detail", health.detail}});
-  return JsonResponse(200, {{"status", "ready"}});
+  return JsonResponse(200, {{"status", "ready"}, {"detail", health.detail}});
 }
 
 }  // namespace fundament::app

@@ -22,6 +22,7 @@
 #include "mqttapi/bridge.h"
 #include "sta/demo_data.h"
 #include "sta/service.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace fundament::app {
@@ -124,37 +125,53 @@ int Serve(const Config& config, bool demo) {
   LogEvent(spdlog::level::info, "starting",
            LogFields().Add("version", kVersion).Add("data_dir", config.store.data_dir));
 
-  std::error_code ec;
-  std::filesystem::create_directories(config.store.data_dir, ec);
-  if (ec) {
-    LogEvent(spdlog::level::err, "cannot create the data directory",
-             LogFields().Add("data_dir", config.store.data_dir).Add("error", ec.message()));
-    return kExitFailure;
-  }
-  // Held until Serve returns, after the store is closed.
-  Result<DataDirLock> data_dir_lock = DataDirLock::Acquire(config.store.data_dir);
-  if (!data_dir_lock.ok()) {
-    LogFailure("cannot lock the data directory", data_dir_lock.error());
-    return kExitFailure;
-  }
+  // Held until Serve returns, after the store is closed (the embedded store only).
+  std::optional<DataDirLock> data_dir_lock;
+  Result<std::unique_ptr<store::Store>> opened = Internal("no store opened");
+  if (store::IsPostgresUrl(config.store.url)) {
+    store::PostgresOptions postgres_options;
+    postgres_options.url = config.store.url;
+    postgres_options.connections = static_cast<int>(config.store.postgres_connections);
+    opened = store::OpenPostgresStore(postgres_options);
+    if (!opened.ok()) {
+      LogFailure("cannot open the store", opened.error());
+      return kExitFailure;
+    }
+    // The URL may hold a password: the log names the kind of store only.
+    LogEvent(spdlog::level::info, "store opened", LogFields().Add("store", "postgresql"));
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(config.store.data_dir, ec);
+    if (ec) {
+      LogEvent(spdlog::level::err, "cannot create the data directory",
+               LogFields().Add("data_dir", config.store.data_dir).Add("error", ec.message()));
+      return kExitFailure;
+    }
+    Result<DataDirLock> lock = DataDirLock::Acquire(config.store.data_dir);
+    if (!lock.ok()) {
+      LogFailure("cannot lock the data directory", lock.error());
+      return kExitFailure;
+    }
+    data_dir_lock.emplace(std::move(lock).value());
 
-  store::SqliteOptions sqlite_options;
-  sqlite_options.path = (std::filesystem::path(config.store.data_dir) / "fundament.db").string();
-  // Reads are CPU-bound: one connection per core keeps every core busy, and
-  // each connection costs memory (its page cache, SpatiaLite's state).
-  sqlite_options.reader_connections =
-      config.store.reader_connections > 0
-          ? static_cast<int>(config.store.reader_connections)
-          : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-  sqlite_options.sync_full = config.store.synchronous == "full";
-  sqlite_options.max_group_writes = static_cast<size_t>(config.store.group_commit_max_writes);
-  Result<std::unique_ptr<store::Store>> opened = store::OpenSqliteStore(sqlite_options);
-  if (!opened.ok()) {
-    LogFailure("cannot open the store", opened.error());
-    return kExitFailure;
+    store::SqliteOptions sqlite_options;
+    sqlite_options.path = (std::filesystem::path(config.store.data_dir) / "fundament.db").string();
+    // Reads are CPU-bound: one connection per core keeps every core busy, and
+    // each connection costs memory (its page cache, SpatiaLite's state).
+    sqlite_options.reader_connections =
+        config.store.reader_connections > 0
+            ? static_cast<int>(config.store.reader_connections)
+            : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    sqlite_options.sync_full = config.store.synchronous == "full";
+    sqlite_options.max_group_writes = static_cast<size_t>(config.store.group_commit_max_writes);
+    opened = store::OpenSqliteStore(sqlite_options);
+    if (!opened.ok()) {
+      LogFailure("cannot open the store", opened.error());
+      return kExitFailure;
+    }
+    LogEvent(spdlog::level::info, "store opened", LogFields().Add("path", sqlite_options.path));
   }
   std::unique_ptr<store::Store> store = std::move(opened).value();
-  LogEvent(spdlog::level::info, "store opened", LogFields().Add("path", sqlite_options.path));
 
   {
     sta::ServiceOptions service_options = ServiceOptionsFrom(config);

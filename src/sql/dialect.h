@@ -54,6 +54,16 @@ enum class CalendarField { kYear, kMonth, kDay };
 // Rounding of numbers, OData round/floor/ceiling.
 enum class Rounding { kRound, kFloor, kCeiling };
 
+// Addition, subtraction and multiplication.
+enum class ArithmeticOp { kAdd, kSubtract, kMultiply };
+
+// What arithmetic computes on.
+enum class NumberKind {
+  kInteger,  // integers: a result beyond 64 bits is still a number (SQLite: a double; PostgreSQL: exact)
+  kDouble,   // doubles: overflow gives an infinity, underflow zero
+  kMicros,   // instants and durations (add and subtract): a result beyond 64 bits is unknown (SQLite: a double)
+};
+
 class SqlDialect {
  public:
   virtual ~SqlDialect() = default;
@@ -85,10 +95,17 @@ class SqlDialect {
   virtual std::string NotDistinct(std::string_view a, std::string_view b) const = 0;
   virtual std::string Distinct(std::string_view a, std::string_view b) const = 0;
 
+  // ---- Clauses ----
+
+  // What stands after LIMIT for "no limit" when an OFFSET follows.
+  virtual std::string NoLimit() const = 0;
+
   // ---- Numbers ----
 
   virtual std::string ToDouble(std::string_view number) const = 0;
-  // Division of integers truncating toward zero; of doubles exactly. NULL on division by zero.
+  // a + b, a - b or a * b of two numbers of kind `of`; never an error.
+  virtual std::string Arithmetic(ArithmeticOp op, std::string_view a, std::string_view b, NumberKind of) const = 0;
+  // Division of integers truncating toward zero; of doubles as doubles. NULL on division by zero, never an error.
   virtual std::string IntegerDivide(std::string_view a, std::string_view b) const = 0;
   virtual std::string DoubleDivide(std::string_view a, std::string_view b) const = 0;
   // The remainder with the sign of the dividend; NULL on division by zero.

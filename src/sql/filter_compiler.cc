@@ -494,11 +494,19 @@ class Compiler {
     return "NULL";
   }
 
-  // An expression that is NULL exactly when `value` is null.
-  std::string NullTest(const Value& value) const {
-    if (value.type == T::kJson) return ReadJson(value.json, JsonAs::kValue);
-    if (!value.null_test.empty()) return value.null_test;
-    return value.sql;
+  // The condition that `value` is null. A result is tested in the column
+  // its type selects: the columns differ in type, which not every engine
+  // lets one expression mix.
+  std::string IsNull(const Value& value) const {
+    if (value.type == T::kJson && value.json.result) {
+      return fmt::format(
+          "(CASE {0}.result_type WHEN {1} THEN {0}.result_string IS NULL WHEN {2} THEN {0}.result_json IS NULL "
+          "ELSE {0}.result_number IS NULL END)",
+          value.json.alias, static_cast<int>(ResultType::kString), static_cast<int>(ResultType::kJson));
+    }
+    if (value.type == T::kJson) return fmt::format("({} IS NULL)", ReadJson(value.json, JsonAs::kValue));
+    if (!value.null_test.empty()) return fmt::format("({} IS NULL)", value.null_test);
+    return fmt::format("({} IS NULL)", value.sql);
   }
 
   // `value` in the representation of `want`; "NULL" (unknown) when it has
@@ -534,6 +542,8 @@ class Compiler {
         if (value.type == T::kGeometry) return value.sql;
         if (json) {
           FUNDAMENT_RETURN_IF_ERROR(NeedGeometry());
+          // A GeoJSON geometry is an object, which a result keeps in result_json.
+          if (value.json.result) return dialect_.GeometryFromGeoJson(value.json.alias + ".result_json");
           return dialect_.GeometryFromGeoJson(ReadJson(value.json, JsonAs::kValue));
         }
         break;
@@ -563,8 +573,8 @@ class Compiler {
         return std::string("NULL");
       }
       const Value& other = left.type == T::kNull ? right : left;
-      if (op == BinaryOp::kEq) return fmt::format("({} IS NULL)", NullTest(other));
-      if (op == BinaryOp::kNe) return fmt::format("({} IS NOT NULL)", NullTest(other));
+      if (op == BinaryOp::kEq) return IsNull(other);
+      if (op == BinaryOp::kNe) return fmt::format("(NOT {})", IsNull(other));
       return std::string("NULL");
     }
     if (left.type == T::kInterval || right.type == T::kInterval) return CompareIntervals(op, left, right);
@@ -638,8 +648,8 @@ class Compiler {
     const std::string as = ReadJson(left.json, JsonAs::kString), bs = ReadJson(right.json, JsonAs::kString);
     if (op == BinaryOp::kEq || op == BinaryOp::kNe) {
       const std::string ab = ReadJson(left.json, JsonAs::kBoolean), bb = ReadJson(right.json, JsonAs::kBoolean);
-      const std::string equal = fmt::format("coalesce({} = {}, {} = {}, {} = {}, ({} IS NULL AND {} IS NULL))", an, bn,
-                                            as, bs, ab, bb, NullTest(left), NullTest(right));
+      const std::string equal = fmt::format("coalesce({} = {}, {} = {}, {} = {}, ({} AND {}))", an, bn, as, bs, ab,
+                                            bb, IsNull(left), IsNull(right));
       if (op == BinaryOp::kEq) return equal;
       return fmt::format("(NOT {})", equal);
     }
@@ -672,10 +682,11 @@ class Compiler {
       FUNDAMENT_ASSIGN_OR_RETURN(std::string a, Coerce(left, type));
       FUNDAMENT_ASSIGN_OR_RETURN(std::string b, Coerce(right, type));
       const bool integers = type == T::kInteger;
+      const NumberKind of = integers ? NumberKind::kInteger : NumberKind::kDouble;
       switch (node.op) {
-        case BinaryOp::kAdd: value.sql = fmt::format("({} + {})", a, b); break;
-        case BinaryOp::kSub: value.sql = fmt::format("({} - {})", a, b); break;
-        case BinaryOp::kMul: value.sql = fmt::format("({} * {})", a, b); break;
+        case BinaryOp::kAdd: value.sql = dialect_.Arithmetic(ArithmeticOp::kAdd, a, b, of); break;
+        case BinaryOp::kSub: value.sql = dialect_.Arithmetic(ArithmeticOp::kSubtract, a, b, of); break;
+        case BinaryOp::kMul: value.sql = dialect_.Arithmetic(ArithmeticOp::kMultiply, a, b, of); break;
         case BinaryOp::kDiv:
           value.sql = integers ? dialect_.IntegerDivide(a, b) : dialect_.DoubleDivide(a, b);
           break;
@@ -688,7 +699,8 @@ class Compiler {
     FUNDAMENT_ASSIGN_OR_RETURN(std::string a, Micros(left));
     FUNDAMENT_ASSIGN_OR_RETURN(std::string b, Micros(right));
     if (node.op != BinaryOp::kAdd && node.op != BinaryOp::kSub) return Internal("not a time operator");
-    value.sql = fmt::format("({} {} {})", a, node.op == BinaryOp::kAdd ? "+" : "-", b);
+    value.sql = dialect_.Arithmetic(node.op == BinaryOp::kAdd ? ArithmeticOp::kAdd : ArithmeticOp::kSubtract, a, b,
+                                    NumberKind::kMicros);
     return value;
   }
 

@@ -21,8 +21,9 @@ void SelectBuilder::AddJoin(std::string join) { joins_.push_back(std::move(join)
 
 void SelectBuilder::AddWhere(std::string condition) { conditions_.push_back(std::move(condition)); }
 
-void SelectBuilder::AddOrderBy(std::string expression, bool descending) {
-  order_.push_back(fmt::format("{} {}", expression, descending ? "DESC" : "ASC"));
+void SelectBuilder::AddOrderBy(std::string expression, bool descending, bool nullable) {
+  std::string_view direction = descending ? (nullable ? "DESC NULLS LAST" : "DESC") : (nullable ? "ASC NULLS FIRST" : "ASC");
+  order_.push_back(fmt::format("{} {}", expression, direction));
 }
 
 void SelectBuilder::SetLimit(int64_t limit, int64_t offset) {
@@ -30,8 +31,8 @@ void SelectBuilder::SetLimit(int64_t limit, int64_t offset) {
     limit_.clear();
     return;
   }
-  // LIMIT -1 means "no limit" and lets OFFSET stand alone.
-  std::string limit_placeholder = Bind(limit < 0 ? int64_t{-1} : limit);
+  // An OFFSET needs a LIMIT before it; the dialect spells "no limit".
+  std::string limit_placeholder = limit < 0 ? dialect_->NoLimit() : Bind(limit);
   std::string offset_placeholder = Bind(offset < 0 ? int64_t{0} : offset);
   limit_ = fmt::format(" LIMIT {} OFFSET {}", limit_placeholder, offset_placeholder);
 }

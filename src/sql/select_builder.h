@@ -35,7 +35,11 @@ class SelectBuilder {
   void AddJoin(std::string join);
   // Adds a condition; all conditions must hold.
   void AddWhere(std::string condition);
-  void AddOrderBy(std::string expression, bool descending);
+  // Orders by `expression`. When it may be NULL (`nullable`), NULL sorts as
+  // the smallest value in every dialect (NULLS FIRST ascending, NULLS LAST
+  // descending: SQLite's default, not PostgreSQL's); keys that are never
+  // NULL keep the plain form, which indexes serve in both engines.
+  void AddOrderBy(std::string expression, bool descending, bool nullable = false);
   // At most `limit` rows (-1: all) after skipping `offset`.
   void SetLimit(int64_t limit, int64_t offset);
 

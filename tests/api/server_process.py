@@ -4,16 +4,24 @@ The server is a separate process on a free port and its own data directory; the
 tests talk to it over HTTP only. Both output streams are drained in threads so
 the server can never block on a full pipe, and the captured lines are shown
 whenever starting, stopping or a test fails.
+
+With FUNDAMENT_TEST_STORE=postgres every server keeps its data in
+PostgreSQL instead (FUNDAMENT_TEST_POSTGRES_URL, the server that
+scripts/start-postgres started): each data directory stands for a database
+of its own, created on first use, so that a restart on the same directory
+finds the same data and different directories never share any.
 """
 
 import atexit
 import collections
+import hashlib
 import os
 import re
 import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import requests
@@ -55,6 +63,35 @@ def binary_problem():
     return None
 
 
+def postgres_url():
+    """The PostgreSQL server for tests (FUNDAMENT_TEST_POSTGRES_URL), or None."""
+    return os.environ.get("FUNDAMENT_TEST_POSTGRES_URL") or None
+
+
+def on_postgresql():
+    """True when the servers of this run keep their data in PostgreSQL."""
+    return os.environ.get("FUNDAMENT_TEST_STORE") == "postgres"
+
+
+def create_database(name):
+    """Creates database `name` on the test PostgreSQL (if new); returns its URL."""
+    base = postgres_url()
+    if base is None:
+        raise ServerError("FUNDAMENT_TEST_POSTGRES_URL is not set (scripts/start-postgres prints one)")
+    result = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", base, "-c",
+                             f'CREATE DATABASE "{name}"'], capture_output=True, text=True)
+    if result.returncode != 0 and "already exists" not in result.stderr:
+        raise ServerError(f"could not create database {name}: {result.stderr.strip()}")
+    parts = urllib.parse.urlsplit(base)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def database_for(data_dir):
+    """The URL of the database standing for `data_dir`."""
+    digest = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:20]
+    return create_database("api_" + digest)
+
+
 class ServerProcess:
     """One running server: `serve --port 0 --mqtt-port 0 --data <dir> --log-level info [extra…]`.
 
@@ -68,6 +105,7 @@ class ServerProcess:
         self.port = None
         self._mqtt_port = None
         self.proc = None
+        self._store_url = None
         self._lines = collections.deque(maxlen=4000)
         self._lock = threading.Lock()
         self._port_found = threading.Event()
@@ -88,8 +126,13 @@ class ServerProcess:
 
     @property
     def command(self):
+        store = []
+        if on_postgresql() and not any(arg == "--store" for arg in self.extra_args):
+            if self._store_url is None:
+                self._store_url = database_for(self.data_dir)
+            store = ["--store", self._store_url]
         return [str(binary_path()), "serve", "--port", "0", "--mqtt-port", "0", "--data", str(self.data_dir),
-                "--log-level", "info", *self.extra_args]
+                *store, "--log-level", "info", *self.extra_args]
 
     def output(self, last=None):
         """The captured output lines (the last `last` of them) as one string."""

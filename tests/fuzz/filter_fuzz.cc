@@ -7,7 +7,10 @@
 //  - the canonical text of a parsed filter parses back to the same text;
 //  - a parsed filter runs, or fails with kBadRequest or kNotImplemented —
 //    never kInternal, which would mean the compiler wrote SQL the engine
-//    refused, or a crash inside SQLite or SpatiaLite.
+//    refused, or a crash inside SQLite or SpatiaLite;
+//  - compiled for PostgreSQL too (compile only: the run needs no server), it
+//    compiles or fails with kBadRequest, and its SQL is plain ASCII — every
+//    byte of client text went into a parameter.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -24,6 +27,10 @@
 #include "model/entity_type.h"
 #include "odata/filter.h"
 #include "odata/filter_parser.h"
+#include "sql/filter_compiler.h"
+#include "sql/select_builder.h"
+#include "sql/table_map.h"
+#include "store/postgres/postgres_dialect.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -126,6 +133,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   generous.max_nodes = 1 << 20;
   auto reparsed = fundament::odata::ParseFilter(type, canonical, generous);
   if (!reparsed.ok() || fundament::odata::ToString(**reparsed) != canonical) std::abort();
+
+  fundament::sql::SelectBuilder builder(fundament::store::postgres::PostgresSql(),
+                                        std::string(fundament::sql::TableOf(kind).table) + " AS e");
+  const fundament::sql::FilterScope scope{kind, "e", 0};
+  auto compiled = fundament::sql::CompileFilter(**parsed, scope, builder);
+  if (!compiled.ok()) {
+    if (compiled.error().code != fundament::ErrorCode::kBadRequest) std::abort();
+  } else {
+    for (char c : *compiled)
+      if (static_cast<unsigned char>(c) >= 0x80) std::abort();
+  }
 
   fundament::store::ReadRequest request;
   request.kind = kind;

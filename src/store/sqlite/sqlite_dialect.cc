@@ -166,6 +166,14 @@ std::string SqliteDialect::Distinct(std::string_view a, std::string_view b) cons
 
 std::string SqliteDialect::ToDouble(std::string_view number) const { return fmt::format("CAST({} AS REAL)", number); }
 
+std::string SqliteDialect::Arithmetic(sql::ArithmeticOp op, std::string_view a, std::string_view b,
+                                      sql::NumberKind of) const {
+  // SQLite turns an integer result beyond 64 bits into a double itself, and
+  // doubles overflow to infinities.
+  const char* symbol = op == sql::ArithmeticOp::kAdd ? "+" : op == sql::ArithmeticOp::kSubtract ? "-" : "*";
+  return fmt::format("({} {} {})", a, symbol, b);
+}
+
 std::string SqliteDialect::IntegerDivide(std::string_view a, std::string_view b) const {
   return fmt::format("({} / {})", a, b);
 }
@@ -210,8 +218,11 @@ std::string SqliteDialect::String(StringFunction function, const std::vector<std
     case StringFunction::kIndexOf:
       return fmt::format("(instr({}, {}) - 1)", arg(0), arg(1));
     case StringFunction::kSubstring:
-      if (args.size() < 3) return fmt::format("substr({}, max({}, 0) + 1)", arg(0), arg(1));
-      return fmt::format("substr({}, max({}, 0) + 1, max({}, 0))", arg(0), arg(1), arg(2));
+      // substr() takes its start and length as 32-bit integers: larger ones
+      // would wrap around, so they are clamped first.
+      if (args.size() < 3) return fmt::format("substr({}, max(min({}, 2147483646), 0) + 1)", arg(0), arg(1));
+      return fmt::format("substr({}, max(min({}, 2147483646), 0) + 1, max(min({}, 2147483646), 0))", arg(0), arg(1),
+                         arg(2));
     case StringFunction::kToLower:
       return fmt::format("fundament_lower({})", arg(0));
     case StringFunction::kToUpper:

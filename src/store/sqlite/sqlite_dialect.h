@@ -24,7 +24,10 @@ class SqliteDialect final : public sql::SqlDialect {
   std::string UnknownAsFalse(std::string_view condition) const override;
   std::string NotDistinct(std::string_view a, std::string_view b) const override;
   std::string Distinct(std::string_view a, std::string_view b) const override;
+  std::string NoLimit() const override { return "-1"; }
   std::string ToDouble(std::string_view number) const override;
+  std::string Arithmetic(sql::ArithmeticOp op, std::string_view a, std::string_view b,
+                         sql::NumberKind of) const override;
   std::string IntegerDivide(std::string_view a, std::string_view b) const override;
   std::string DoubleDivide(std::string_view a, std::string_view b) const override;
   std::string Modulo(std::string_view a, std::string_view b, bool integers) const override;

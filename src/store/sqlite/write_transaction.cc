@@ -5,22 +5,18 @@
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 
-#include "model/time.h"
-#include "store/sqlite/entity_codec.h"
+#include "store/entity_codec.h"
 #include "store/sqlite/entity_reader.h"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_dialect.h"
+#include "store/write_rules.h"
+#include "store/write_sql.h"
 
 namespace fundament::store::sqlite {
 namespace {
 
 namespace json = boost::json;
 using model::EntityKind;
-
-std::string_view TypeName(EntityKind kind) { return model::TypeOf(kind).name; }
-
-Error Missing(EntityKind kind, int64_t id) {
-  return NotFound(fmt::format("{} {} does not exist", TypeName(kind), id));
-}
 
 // The SQL value expression for assignment number `index`.
 std::string ValueExpression(const Assignment& assignment, int index) {
@@ -34,83 +30,11 @@ std::vector<Assignment> Applicable(std::vector<Assignment> assignments, bool spa
   return assignments;
 }
 
-Status CheckDistinct(const std::vector<Assignment>& assignments) {
-  for (size_t i = 0; i < assignments.size(); ++i) {
-    for (size_t j = i + 1; j < assignments.size(); ++j) {
-      if (assignments[i].column == assignments[j].column) {
-        return BadRequest(fmt::format("{} is given twice", assignments[i].column));
-      }
-    }
-  }
-  return Status::Ok();
-}
-
 Status BindAssignments(Statement& stmt, const std::vector<Assignment>& assignments) {
   for (size_t i = 0; i < assignments.size(); ++i) {
     FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(static_cast<int>(i) + 1, assignments[i].value));
   }
   return Status::Ok();
-}
-
-// Adds the foreign key assignments for `references` of table `table`,
-// checking that each target exists.
-Status EncodeReferences(const TableMap& table, const References& references, WriteTransaction& tx,
-                        std::vector<Assignment>& out) {
-  for (const auto& [navigation, target] : references) {
-    const ReferenceColumn* column = navigation != nullptr ? table.FindReference(navigation->name) : nullptr;
-    if (column == nullptr) {
-      return BadRequest(fmt::format("{} has no reference {}", TypeName(table.kind),
-                                    navigation != nullptr ? navigation->name : "(none)"));
-    }
-    FUNDAMENT_ASSIGN_OR_RETURN(bool exists, tx.Exists(column->navigation->target, target));
-    if (!exists) {
-      return BadRequest(fmt::format("{} {} does not exist", TypeName(column->navigation->target), target),
-                        std::string(column->navigation->name));
-    }
-    out.push_back({column->column, int64_t{target}});
-  }
-  return Status::Ok();
-}
-
-// The value assigned to `column`, if any.
-const SqlValue* AssignedValue(const std::vector<Assignment>& assignments, std::string_view column) {
-  for (const Assignment& assignment : assignments)
-    if (assignment.column == column) return &assignment.value;
-  return nullptr;
-}
-
-std::optional<int64_t> AssignedInt(const std::vector<Assignment>& assignments, std::string_view column) {
-  const SqlValue* value = AssignedValue(assignments, column);
-  if (value == nullptr || !std::holds_alternative<int64_t>(*value)) return std::nullopt;
-  return std::get<int64_t>(*value);
-}
-
-template <typename T>
-void Lower(std::optional<T>& bound, std::optional<T> value) {
-  if (value && (!bound || *value < *bound)) bound = value;
-}
-
-template <typename T>
-void Raise(std::optional<T>& bound, std::optional<T> value) {
-  if (value && (!bound || *value > *bound)) bound = value;
-}
-
-SqlValue OptionalValue(std::optional<int64_t> value) { return value ? SqlValue(*value) : SqlValue(); }
-SqlValue OptionalValue(std::optional<double> value) { return value ? SqlValue(*value) : SqlValue(); }
-
-// Does a read of `request` see a Datastream's or MultiDatastream's
-// phenomenonTime, resultTime or observedArea?
-bool ReadsExtents(const ReadRequest& request) {
-  if (request.kind != EntityKind::kDatastream && request.kind != EntityKind::kMultiDatastream) return false;
-  if (request.properties.empty()) return true;
-  return std::any_of(request.properties.begin(), request.properties.end(), [](const std::string& name) {
-    return name == "phenomenonTime" || name == "resultTime" || name == "observedArea";
-  });
-}
-
-bool Given(const References& references, std::string_view navigation) {
-  return std::any_of(references.begin(), references.end(),
-                     [&](const auto& r) { return r.first != nullptr && r.first->name == navigation; });
 }
 
 }  // namespace
@@ -139,16 +63,6 @@ Status IdSequence::Save(Connection& connection) {
 SqliteWriteTransaction::SqliteWriteTransaction(Connection& connection, IdSequence& observation_ids)
     : connection_(connection), observation_ids_(observation_ids) {}
 
-void SqliteWriteTransaction::Record(EntityKind kind, int64_t id, events::Operation operation) {
-  auto key = std::make_pair(kind, id);
-  if (operation == events::Operation::kDeleted) {
-    reported_.erase(key);
-  } else if (!reported_.insert(key).second) {
-    return;  // already reported as created or updated
-  }
-  events_.push_back({kind, id, operation});
-}
-
 Result<ReadResult> SqliteWriteTransaction::Read(const ReadRequest& request) {
   if (ReadsExtents(request)) FUNDAMENT_RETURN_IF_ERROR(Flush());
   return RunRead(connection_, request);
@@ -159,7 +73,7 @@ Result<ReadResult> SqliteWriteTransaction::Scan(const ReadRequest& request, cons
   return ScanRead(connection_, request, visit);
 }
 
-Result<std::optional<SqliteWriteTransaction::Box>> SqliteWriteTransaction::FeatureBox(int64_t feature_id) {
+Result<std::optional<Box>> SqliteWriteTransaction::FeatureBox(int64_t feature_id) {
   auto known = feature_boxes_.find(feature_id);
   if (known != feature_boxes_.end()) return known->second;
   FUNDAMENT_ASSIGN_OR_RETURN(
@@ -176,34 +90,17 @@ Result<std::optional<SqliteWriteTransaction::Box>> SqliteWriteTransaction::Featu
 
 // Notes how far the Observation with `assignments` (as inserted) reaches.
 Status SqliteWriteTransaction::Widen(const std::vector<Assignment>& assignments) {
-  std::optional<Parent> parent;
-  if (auto datastream = AssignedInt(assignments, "datastream_id")) parent = Parent{EntityKind::kDatastream, *datastream};
-  if (auto multi = AssignedInt(assignments, "multi_datastream_id"))
-    parent = Parent{EntityKind::kMultiDatastream, *multi};
-  if (!parent) return Status::Ok();
-  Extent& extent = pending_[*parent];
-  std::optional<int64_t> start = AssignedInt(assignments, "phenomenon_time_start");
-  std::optional<int64_t> end = AssignedInt(assignments, "phenomenon_time_end");
-  Lower(extent.phenomenon_start, start);
-  Raise(extent.phenomenon_end, end ? end : start);
-  std::optional<int64_t> result_time = AssignedInt(assignments, "result_time");
-  Lower(extent.result_start, result_time);
-  Raise(extent.result_end, result_time);
+  std::optional<Box> box;
   if (auto feature = AssignedInt(assignments, "feature_id")) {
-    FUNDAMENT_ASSIGN_OR_RETURN(std::optional<Box> box, FeatureBox(*feature));
-    if (box) {
-      Lower(extent.min_x, std::optional<double>(box->min_x));
-      Lower(extent.min_y, std::optional<double>(box->min_y));
-      Raise(extent.max_x, std::optional<double>(box->max_x));
-      Raise(extent.max_y, std::optional<double>(box->max_y));
-    }
+    FUNDAMENT_ASSIGN_OR_RETURN(box, FeatureBox(*feature));
   }
+  extents_.Widen(assignments, box);
   return Status::Ok();
 }
 
 Status SqliteWriteTransaction::Flush() {
   FUNDAMENT_RETURN_IF_ERROR(observation_ids_.Save(connection_));
-  for (const auto& [parent, extent] : pending_) {
+  for (const auto& [parent, extent] : extents_.pending()) {
     // min()/max() of SQLite give NULL when an argument is NULL, hence the
     // coalesce on both sides: a NULL bound (nothing yet, or no resultTime)
     // takes the other value.
@@ -232,7 +129,7 @@ Status SqliteWriteTransaction::Flush() {
     FUNDAMENT_RETURN_IF_ERROR(stmt.Bind(9, OptionalValue(extent.max_y)));
     FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   }
-  pending_.clear();
+  extents_.Clear();
   return Status::Ok();
 }
 
@@ -255,69 +152,24 @@ Status SqliteWriteTransaction::RequireExists(EntityKind kind, int64_t id) {
 Result<int64_t> SqliteWriteTransaction::Insert(EntityKind kind, const json::object& properties,
                                                const References& references) {
   const TableMap& table = TableOf(kind);
-  std::vector<Assignment> assignments;
-  for (const PropertyColumns& columns : table.properties) {
-    const model::PropertyDef& def = *columns.property;
-    if (def.read_only) continue;
-    const json::value* value = properties.if_contains(def.name);
-    if (value == nullptr && kind == EntityKind::kObservation && def.name == "phenomenonTime") {
-      // The server sets phenomenonTime to the time of creation when the
-      // client leaves it out (OGC 18-088 §10.2.1.1).
-      FUNDAMENT_RETURN_IF_ERROR(
-          EncodeProperty(columns, json::value(model::FormatInstant(model::Now())), assignments));
-      continue;
-    }
-    if (value == nullptr && def.mandatory) {
-      return BadRequest(fmt::format("{} is mandatory for a {}", def.name, TypeName(kind)),
-                        std::string(def.name));
-    }
-    if (value != nullptr && value->is_null() && !def.nullable) {
-      return BadRequest(fmt::format("{} must not be null", def.name), std::string(def.name));
-    }
-    static const json::value kNull;
-    FUNDAMENT_RETURN_IF_ERROR(EncodeProperty(columns, value != nullptr ? *value : kNull, assignments));
-  }
-  for (const ReferenceColumn& reference : table.references) {
-    if (reference.navigation->mandatory && !Given(references, reference.navigation->name)) {
-      return BadRequest(fmt::format("a {} needs a {}", TypeName(kind), reference.navigation->name),
-                        std::string(reference.navigation->name));
-    }
-  }
-  if (kind == EntityKind::kObservation &&
-      Given(references, "Datastream") == Given(references, "MultiDatastream")) {
-    return BadRequest("an Observation belongs to exactly one Datastream or MultiDatastream", "Datastream");
-  }
-  FUNDAMENT_RETURN_IF_ERROR(EncodeReferences(table, references, *this, assignments));
+  FUNDAMENT_ASSIGN_OR_RETURN(std::vector<Assignment> assignments,
+                             InsertAssignments(kind, properties, references, *this));
   int64_t observation_id = 0;
   if (kind == EntityKind::kObservation) {
     // The clustering key and the id of the clustered table (schema.cc).
     observation_id = observation_ids_.Next();
     assignments.push_back({"id", observation_id});
-    auto datastream = AssignedInt(assignments, "datastream_id");
-    auto multi = AssignedInt(assignments, "multi_datastream_id");
-    assignments.push_back({"stream", datastream ? *datastream : -multi.value_or(0)});
   }
   assignments = Applicable(std::move(assignments), connection_.spatialite());
   FUNDAMENT_RETURN_IF_ERROR(CheckDistinct(assignments));
 
-  std::string columns_sql, values_sql;
-  for (size_t i = 0; i < assignments.size(); ++i) {
-    if (i > 0) {
-      columns_sql += ", ";
-      values_sql += ", ";
-    }
-    columns_sql += assignments[i].column;
-    values_sql += ValueExpression(assignments[i], static_cast<int>(i) + 1);
-  }
-  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt,
-                             connection_.Prepare(fmt::format("INSERT INTO {} ({}) VALUES ({})", table.table,
-                                                             columns_sql, values_sql)));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(InsertSql(table, assignments, &ValueExpression)));
   FUNDAMENT_RETURN_IF_ERROR(BindAssignments(stmt, assignments));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   int64_t id = kind == EntityKind::kObservation ? observation_id : connection_.LastInsertId();
   if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(Widen(assignments));
   existing_.insert({kind, id});
-  Record(kind, id, events::Operation::kCreated);
+  changes_.Record(kind, id, events::Operation::kCreated);
   return id;
 }
 
@@ -327,37 +179,10 @@ Status SqliteWriteTransaction::Update(EntityKind kind, int64_t id, const json::o
   // Edge detection below compares with the parents' extents as written.
   FUNDAMENT_RETURN_IF_ERROR(Flush());
   FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
-  std::vector<Assignment> assignments;
-  const json::value* new_location = nullptr;
-  bool feature_changes = false;
-  for (const PropertyColumns& columns : table.properties) {
-    const model::PropertyDef& def = *columns.property;
-    const json::value* value = properties.if_contains(def.name);
-    if (value == nullptr || def.read_only) continue;
-    if (value->is_null() && !def.nullable) {
-      return BadRequest(fmt::format("{} must not be null", def.name), std::string(def.name));
-    }
-    FUNDAMENT_RETURN_IF_ERROR(EncodeProperty(columns, *value, assignments));
-    if (kind == EntityKind::kLocation && def.name == "location") new_location = value;
-    if (kind == EntityKind::kFeatureOfInterest && def.name == "feature") feature_changes = true;
-  }
-  if (kind == EntityKind::kObservation && Given(references, "Datastream") &&
-      Given(references, "MultiDatastream")) {
-    return BadRequest("an Observation belongs to exactly one Datastream or MultiDatastream", "Datastream");
-  }
-  FUNDAMENT_RETURN_IF_ERROR(EncodeReferences(table, references, *this, assignments));
-  if (kind == EntityKind::kObservation) {
-    // Moving an Observation to another Datastream detaches it from the
-    // MultiDatastream it had, and the other way round.
-    if (Given(references, "Datastream")) {
-      assignments.push_back({"multi_datastream_id", {}});
-      assignments.push_back({"stream", *AssignedInt(assignments, "datastream_id")});
-    }
-    if (Given(references, "MultiDatastream")) {
-      assignments.push_back({"datastream_id", {}});
-      assignments.push_back({"stream", -*AssignedInt(assignments, "multi_datastream_id")});
-    }
-  }
+  FUNDAMENT_ASSIGN_OR_RETURN(UpdateAssignments update, UpdateAssignmentsOf(kind, properties, references, *this));
+  std::vector<Assignment>& assignments = update.assignments;
+  const json::value* new_location = update.new_location;
+  const bool feature_changes = update.feature_changes;
   assignments = Applicable(std::move(assignments), connection_.spatialite());
   FUNDAMENT_RETURN_IF_ERROR(CheckDistinct(assignments));
 
@@ -378,16 +203,9 @@ Status SqliteWriteTransaction::Update(EntityKind kind, int64_t id, const json::o
     FUNDAMENT_RETURN_IF_ERROR(forget.Run());
   }
   if (!assignments.empty()) {
-    std::string set_sql;
-    for (size_t i = 0; i < assignments.size(); ++i) {
-      if (i > 0) set_sql += ", ";
-      set_sql += fmt::format("{} = {}", assignments[i].column,
-                             ValueExpression(assignments[i], static_cast<int>(i) + 1));
-    }
     int id_index = static_cast<int>(assignments.size()) + 1;
-    FUNDAMENT_ASSIGN_OR_RETURN(
-        Statement stmt,
-        connection_.Prepare(fmt::format("UPDATE {} SET {} WHERE id = ?{}", table.table, set_sql, id_index)));
+    FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt,
+                               connection_.Prepare(UpdateSql(table, assignments, &ValueExpression, SqliteSql())));
     FUNDAMENT_RETURN_IF_ERROR(BindAssignments(stmt, assignments));
     FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(id_index, id));
     FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
@@ -395,25 +213,20 @@ Status SqliteWriteTransaction::Update(EntityKind kind, int64_t id, const json::o
   FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
   if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(WidenStored(id));
   if (feature_changes) feature_boxes_.erase(id);
-  Record(kind, id, events::Operation::kUpdated);
+  changes_.Record(kind, id, events::Operation::kUpdated);
   return Status::Ok();
 }
 
 // An updated Observation may reach further than before, in its old parent or
 // a new one: its stored values widen its parent as an insert would.
 Status SqliteWriteTransaction::WidenStored(int64_t observation_id) {
-  FUNDAMENT_ASSIGN_OR_RETURN(
-      Statement stmt,
-      connection_.Prepare("SELECT datastream_id, multi_datastream_id, phenomenon_time_start, phenomenon_time_end, "
-                          "result_time, feature_id FROM observation WHERE id = ?1"));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(StoredObservationSql(SqliteSql())));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, observation_id));
   FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return Missing(EntityKind::kObservation, observation_id);
   std::vector<Assignment> stored;
-  const std::string_view columns[] = {"datastream_id", "multi_datastream_id", "phenomenon_time_start",
-                                      "phenomenon_time_end", "result_time", "feature_id"};
-  for (int c = 0; c < 6; ++c)
-    if (!stmt.IsNull(c)) stored.push_back({columns[c], SqlValue(stmt.ColumnInt(c))});
+  for (int c = 0; c < static_cast<int>(std::size(kStoredObservationColumns)); ++c)
+    if (!stmt.IsNull(c)) stored.push_back({kStoredObservationColumns[c], SqlValue(stmt.ColumnInt(c))});
   FUNDAMENT_RETURN_IF_ERROR(Widen(stored));
   return Flush();
 }
@@ -437,54 +250,28 @@ Status SqliteWriteTransaction::Delete(EntityKind kind, int64_t id) {
   existing_.clear();
   FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
   if (kind == EntityKind::kFeatureOfInterest) feature_boxes_.erase(id);
-  Record(kind, id, events::Operation::kDeleted);
+  changes_.Record(kind, id, events::Operation::kDeleted);
   return Status::Ok();
 }
 
 Status SqliteWriteTransaction::Link(EntityKind kind, int64_t id, const model::NavigationDef& navigation,
                                     int64_t target) {
-  const LinkTableSide* link = LinkTableOf(kind, navigation.name);
-  if (link == nullptr) {
-    return BadRequest(fmt::format("{} has no many-to-many navigation {}", TypeName(kind), navigation.name));
-  }
-  FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
-  FUNDAMENT_ASSIGN_OR_RETURN(bool exists, Exists(navigation.target, target));
-  if (!exists) {
-    return BadRequest(fmt::format("{} {} does not exist", TypeName(navigation.target), target),
-                      std::string(navigation.name));
-  }
-  std::string sql;
-  if (link->ordered) {
-    // Positions count per MultiDatastream, whichever side links.
-    std::string_view owner = kind == EntityKind::kMultiDatastream ? "?1" : "?2";
-    sql = fmt::format(
-        "INSERT OR IGNORE INTO {0} ({1}, {2}, position) VALUES (?1, ?2, "
-        "(SELECT coalesce(max(position) + 1, 0) FROM {0} WHERE multi_datastream_id = {3}))",
-        link->table, link->own_column, link->target_column, owner);
-  } else {
-    sql = fmt::format("INSERT OR IGNORE INTO {} ({}, {}) VALUES (?1, ?2)", link->table, link->own_column,
-                      link->target_column);
-  }
-  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(sql));
+  FUNDAMENT_ASSIGN_OR_RETURN(const LinkTableSide* link, CheckedLink(kind, id, navigation, target, *this));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(LinkSql(kind, *link, SqliteSql())));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(2, target));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
-  Record(kind, id, events::Operation::kUpdated);
+  changes_.Record(kind, id, events::Operation::kUpdated);
   return Status::Ok();
 }
 
 Status SqliteWriteTransaction::UnlinkAll(EntityKind kind, int64_t id,
                                          const model::NavigationDef& navigation) {
-  const LinkTableSide* link = LinkTableOf(kind, navigation.name);
-  if (link == nullptr) {
-    return BadRequest(fmt::format("{} has no many-to-many navigation {}", TypeName(kind), navigation.name));
-  }
-  FUNDAMENT_RETURN_IF_ERROR(RequireExists(kind, id));
-  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(fmt::format("DELETE FROM {} WHERE {} = ?1",
-                                                                             link->table, link->own_column)));
+  FUNDAMENT_ASSIGN_OR_RETURN(const LinkTableSide* link, CheckedLink(kind, id, navigation, std::nullopt, *this));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(UnlinkAllSql(*link, SqliteSql())));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
-  Record(kind, id, events::Operation::kUpdated);
+  changes_.Record(kind, id, events::Operation::kUpdated);
   return Status::Ok();
 }
 
@@ -510,22 +297,10 @@ Status SqliteWriteTransaction::RecordGeneratedFeature(int64_t location_id, int64
   return stmt.Run();
 }
 
-Result<std::vector<SqliteWriteTransaction::Parent>> SqliteWriteTransaction::ParentsOnEdge(
-    int64_t observation_id) {
+Result<std::vector<Parent>> SqliteWriteTransaction::ParentsOnEdge(int64_t observation_id) {
   std::vector<Parent> parents;
   for (EntityKind kind : {EntityKind::kDatastream, EntityKind::kMultiDatastream}) {
-    std::string_view column = kind == EntityKind::kDatastream ? "datastream_id" : "multi_datastream_id";
-    // NULL comparisons (no resultTime, no FeatureOfInterest) count as "not on the edge".
-    FUNDAMENT_ASSIGN_OR_RETURN(
-        Statement stmt,
-        connection_.Prepare(fmt::format(
-            "SELECT p.id FROM observation AS o JOIN {0} AS p ON p.id = o.{1} "
-            "LEFT JOIN feature_of_interest AS f ON f.id = o.feature_id "
-            "WHERE o.id = ?1 AND (p.phenomenon_time_start = o.phenomenon_time_start "
-            "OR p.phenomenon_time_end = coalesce(o.phenomenon_time_end, o.phenomenon_time_start) "
-            "OR p.result_time_start = o.result_time OR p.result_time_end = o.result_time "
-            "OR p.min_x = f.min_x OR p.min_y = f.min_y OR p.max_x = f.max_x OR p.max_y = f.max_y)",
-            TableOf(kind).table, column)));
+    FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(ParentOnEdgeSql(kind, SqliteSql())));
     FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, observation_id));
     FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (row) parents.emplace_back(kind, stmt.ColumnInt(0));
@@ -533,13 +308,9 @@ Result<std::vector<SqliteWriteTransaction::Parent>> SqliteWriteTransaction::Pare
   return parents;
 }
 
-Result<std::vector<SqliteWriteTransaction::Parent>> SqliteWriteTransaction::ParentsOfFeature(
-    int64_t feature_id) {
+Result<std::vector<Parent>> SqliteWriteTransaction::ParentsOfFeature(int64_t feature_id) {
   std::vector<Parent> parents;
-  FUNDAMENT_ASSIGN_OR_RETURN(
-      Statement stmt,
-      connection_.Prepare(
-          "SELECT DISTINCT datastream_id, multi_datastream_id FROM observation WHERE feature_id = ?1"));
+  FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(ParentsOfFeatureSql(SqliteSql())));
   FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, feature_id));
   for (;;) {
     FUNDAMENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -552,36 +323,10 @@ Result<std::vector<SqliteWriteTransaction::Parent>> SqliteWriteTransaction::Pare
 
 Status SqliteWriteTransaction::Recompute(const std::vector<Parent>& parents) {
   for (const auto& [kind, id] : parents) {
-    std::string_view table = TableOf(kind).table;
-    // The parent's Observations, along the clustering key.
-    const int64_t stream = kind == EntityKind::kDatastream ? id : -id;
-    // Aggregates over no rows give NULLs, which is right: no Observations,
-    // no phenomenonTime.
-    FUNDAMENT_ASSIGN_OR_RETURN(
-        Statement times,
-        connection_.Prepare(fmt::format(
-            "UPDATE {0} SET phenomenon_time_start = s.pts, phenomenon_time_end = s.pte, "
-            "result_time_start = s.rts, result_time_end = s.rte "
-            "FROM (SELECT min(phenomenon_time_start) AS pts, "
-            "max(coalesce(phenomenon_time_end, phenomenon_time_start)) AS pte, "
-            "min(result_time) AS rts, max(result_time) AS rte FROM observation WHERE stream = ?2) AS s "
-            "WHERE {0}.id = ?1",
-            table)));
-    FUNDAMENT_RETURN_IF_ERROR(times.BindInt(1, id));
-    FUNDAMENT_RETURN_IF_ERROR(times.BindInt(2, stream));
-    FUNDAMENT_RETURN_IF_ERROR(times.Run());
-    FUNDAMENT_ASSIGN_OR_RETURN(
-        Statement area,
-        connection_.Prepare(fmt::format(
-            "UPDATE {0} SET min_x = b.x0, min_y = b.y0, max_x = b.x1, max_y = b.y1 "
-            "FROM (SELECT min(f.min_x) AS x0, min(f.min_y) AS y0, max(f.max_x) AS x1, max(f.max_y) AS y1 "
-            "FROM feature_of_interest AS f WHERE f.id IN (SELECT feature_id FROM observation WHERE stream = "
-            "?2)) AS b "
-            "WHERE {0}.id = ?1",
-            table)));
-    FUNDAMENT_RETURN_IF_ERROR(area.BindInt(1, id));
-    FUNDAMENT_RETURN_IF_ERROR(area.BindInt(2, stream));
-    FUNDAMENT_RETURN_IF_ERROR(area.Run());
+    FUNDAMENT_ASSIGN_OR_RETURN(Statement stmt, connection_.Prepare(RecomputeSql(kind, SqliteSql())));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(1, id));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.BindInt(2, kind == EntityKind::kDatastream ? id : -id));
+    FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   }
   return Status::Ok();
 }

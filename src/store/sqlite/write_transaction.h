@@ -21,10 +21,9 @@
 #include "events/change_feed.h"
 #include "store/sqlite/connection.h"
 #include "store/store.h"
+#include "store/write_rules.h"
 
 namespace fundament::store::sqlite {
-
-struct Assignment;
 
 // The ids of Observations, whose clustered table has no AUTOINCREMENT: given
 // out from memory by the one writer, and recorded in table id_sequence by
@@ -72,14 +71,9 @@ class SqliteWriteTransaction final : public WriteTransaction {
   // The events of this transaction so far, in the order of the writes: one
   // per created, updated or deleted entity (an entity created or already
   // updated in this transaction is not reported as updated again).
-  const std::vector<events::ChangeEvent>& events() const { return events_; }
+  const std::vector<events::ChangeEvent>& events() const { return changes_.events(); }
 
  private:
-  // A Datastream (kDatastream) or MultiDatastream whose read-only
-  // properties need computing afresh.
-  using Parent = std::pair<model::EntityKind, int64_t>;
-
-  void Record(model::EntityKind kind, int64_t id, events::Operation operation);
   Status RequireExists(model::EntityKind kind, int64_t id);
   // The parents of Observation `id` that it lies on the edge of.
   Result<std::vector<Parent>> ParentsOnEdge(int64_t observation_id);
@@ -87,29 +81,18 @@ class SqliteWriteTransaction final : public WriteTransaction {
   Result<std::vector<Parent>> ParentsOfFeature(int64_t feature_id);
   Status Recompute(const std::vector<Parent>& parents);
 
-  // How far the Observations written since the last flush reach, per parent.
-  struct Extent {
-    std::optional<int64_t> phenomenon_start, phenomenon_end, result_start, result_end;
-    std::optional<double> min_x, min_y, max_x, max_y;
-  };
-  // A FeatureOfInterest's bounding box (unset when it has no geometry box).
-  struct Box {
-    double min_x = 0, min_y = 0, max_x = 0, max_y = 0;
-  };
   Status Widen(const std::vector<Assignment>& assignments);
   Status WidenStored(int64_t observation_id);
   Result<std::optional<Box>> FeatureBox(int64_t feature_id);
 
   Connection& connection_;
   IdSequence& observation_ids_;
-  std::map<Parent, Extent> pending_;
+  ExtentTracker extents_;
   std::map<int64_t, std::optional<Box>> feature_boxes_;  // valid for this transaction's lifetime
   // Entities known to exist: checked links of a bulk write are checked once.
   // Cleared by every delete, since cascades reach far.
   std::set<std::pair<model::EntityKind, int64_t>> existing_;
-  std::vector<events::ChangeEvent> events_;
-  // Entities with a Created or Updated event in events_.
-  std::set<std::pair<model::EntityKind, int64_t>> reported_;
+  ChangeLog changes_;
 };
 
 }  // namespace fundament::store::sqlite

@@ -105,8 +105,12 @@ TEST_F(GroupCommit, EventsOfFailedWritesAreNotPublished) {
     EXPECT_TRUE(Exists(EntityKind::kThing, event.id)) << event.id;
     EXPECT_EQ(event.operation, events::Operation::kCreated);
   }
-  // Commit order is id order for inserts.
-  for (size_t i = 1; i < seen.size(); ++i) EXPECT_LT(seen[i - 1].id, seen[i].id);
+  // Commit order is id order for inserts in the SQLite store, whose one
+  // writer gives out ids in commit order. PostgreSQL's writers run in
+  // parallel and take ids from a sequence as they insert, before they commit.
+  if (!postgres()) {
+    for (size_t i = 1; i < seen.size(); ++i) EXPECT_LT(seen[i - 1].id, seen[i].id);
+  }
 }
 
 TEST_F(GroupCommit, AThrowingWriteIsInternalAndAlone) {

@@ -158,6 +158,11 @@ TEST_F(Ordering, JsonMemberWithQuoteIsBadRequest) {
   ReadRequest request = Request(EntityKind::kThing);
   request.orderby = {Key("properties", false, {"a\"b"})};
   auto result = store_->Read(request);
+  if (postgres()) {
+    // PostgreSQL's text[] paths can hold any member name.
+    EXPECT_TRUE(result.ok()) << result.error().message;
+    return;
+  }
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, ErrorCode::kBadRequest);
 }
@@ -282,6 +287,7 @@ class QueryPlan : public StoreTest {
 };
 
 TEST_F(QueryPlan, ObservationsOfADatastreamByTimeComeFromTheIndexUnsorted) {
+  FUNDAMENT_SQLITE_ONLY();
   std::string plan = PlanOfObservationsByTime(false);
   EXPECT_NE(plan.find("USING PRIMARY KEY (stream=?)"), std::string::npos)
       << plan;
@@ -289,6 +295,7 @@ TEST_F(QueryPlan, ObservationsOfADatastreamByTimeComeFromTheIndexUnsorted) {
 }
 
 TEST_F(QueryPlan, NewestFirstWalksTheIndexBackwards) {
+  FUNDAMENT_SQLITE_ONLY();
   // The ascending id tie-break only sorts observations with equal times.
   std::string plan = PlanOfObservationsByTime(true);
   EXPECT_NE(plan.find("USING PRIMARY KEY (stream=?)"), std::string::npos)

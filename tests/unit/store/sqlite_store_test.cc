@@ -14,6 +14,7 @@ namespace fundament::store::testing {
 namespace {
 
 TEST_F(StoreTest, OpensInWalModeWithTheLatestSchema) {
+  FUNDAMENT_SQLITE_ONLY();
   EXPECT_EQ(Scalar("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(Scalar("SELECT group_concat(version) FROM schema_migrations"),
             std::to_string(sqlite::LatestSchemaVersion()));
@@ -31,6 +32,7 @@ TEST_F(StoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
 }
 
 TEST_F(StoreTest, CloseCheckpointsTheWal) {
+  FUNDAMENT_SQLITE_ONLY();
   Insert(EntityKind::kThing, R"({"name":"t","description":"d"})");
   store_.reset();
   std::error_code ec;
@@ -40,6 +42,7 @@ TEST_F(StoreTest, CloseCheckpointsTheWal) {
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerProgram) {
+  FUNDAMENT_SQLITE_ONLY();
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(options_.path.c_str(), &db), SQLITE_OK);
@@ -53,12 +56,14 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerProgram) {
 }
 
 TEST_F(StoreTest, RefusesInMemoryDatabases) {
+  FUNDAMENT_SQLITE_ONLY();
   SqliteOptions options;
   options.path = ":memory:";
   EXPECT_FALSE(OpenSqliteStore(options).ok());
 }
 
 TEST_F(StoreTest, OpeningWithoutSpatiaLiteThenWithItWorks) {
+  FUNDAMENT_SQLITE_ONLY();
   store_.reset();
   std::filesystem::remove(options_.path);
   options_.load_spatialite = false;
@@ -70,6 +75,7 @@ TEST_F(StoreTest, OpeningWithoutSpatiaLiteThenWithItWorks) {
 }
 
 TEST_F(StoreTest, ADatabaseWithSpatialMetadataOpensWithoutSpatiaLite) {
+  FUNDAMENT_SQLITE_ONLY();
   options_.load_spatialite = false;
   Reopen();
   int64_t id = Insert(
@@ -79,6 +85,7 @@ TEST_F(StoreTest, ADatabaseWithSpatialMetadataOpensWithoutSpatiaLite) {
 }
 
 TEST_F(StoreTest, SyncFullIsAccepted) {
+  FUNDAMENT_SQLITE_ONLY();
   options_.sync_full = true;
   Reopen();
   EXPECT_GT(Insert(EntityKind::kThing, R"({"name":"t","description":"d"})"), 0);

@@ -1,10 +1,19 @@
-// A test fixture opening a fresh SQLite store in a temporary directory, with
-// short helpers for writing and reading entities.
+// A test fixture opening a fresh store, with short helpers for writing and
+// reading entities. Every test runs against one of two stores:
+//  - SQLite (the default): a new database in a temporary directory;
+//  - PostgreSQL, when FUNDAMENT_TEST_STORE=postgres: a new schema of the
+//    database named by FUNDAMENT_TEST_POSTGRES_URL, dropped after the test.
+//    Without that URL the test is skipped, saying so.
+// ctest runs the store tests twice, once per store (the PostgreSQL run's
+// names start with "Postgres.").
 #pragma once
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include <boost/json.hpp>
 #include <cstdlib>
@@ -12,6 +21,7 @@
 #include <string>
 
 #include "model/entity_type.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -51,29 +61,118 @@ inline odata::OrderKey Key(std::string property, bool descending = false,
   return key;
 }
 
+// Whether this run of the tests is against PostgreSQL.
+inline bool TestingPostgres() {
+  const char* store = std::getenv("FUNDAMENT_TEST_STORE");
+  return store != nullptr && std::string_view(store) == "postgres";
+}
+
+// The PostgreSQL server of the tests; empty when none is given.
+inline std::string TestPostgresUrl() {
+  const char* url = std::getenv("FUNDAMENT_TEST_POSTGRES_URL");
+  return url != nullptr ? url : "";
+}
+
+// Runs `sql` on a connection of its own to `url`; the first column of the
+// first row as text ("NULL" for SQL NULL, "<error> …" on failure).
+inline std::string PostgresScalar(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  std::string out;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    out = std::string("<error> ") + PQerrorMessage(conn);
+  } else {
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    PGresult* result = PQexec(conn, sql.c_str());
+    ExecStatusType status = PQresultStatus(result);
+    if (status == PGRES_TUPLES_OK) {
+      out = PQntuples(result) == 0 ? "<no row>" : PQgetisnull(result, 0, 0) ? "NULL" : PQgetvalue(result, 0, 0);
+    } else if (status == PGRES_COMMAND_OK) {
+      out = "";
+    } else {
+      out = std::string("<error> ") + PQresultErrorMessage(result);
+    }
+    PQclear(result);
+  }
+  PQfinish(conn);
+  return out;
+}
+
+// A schema of its own for one test, on the test server: the store's tables
+// go there (search_path), and are dropped with it.
+class PostgresTestSchema {
+ public:
+  explicit PostgresTestSchema(std::string base_url) : base_url_(std::move(base_url)) {
+    static std::atomic<int> counter{0};
+    name_ = "fundament_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    // PostGIS in public, where every test schema finds it; were a store to
+    // create it, it would land in (and be dropped with) that test's schema.
+    // The advisory lock keeps test processes from creating it together.
+    std::string extension = PostgresScalar(
+        base_url_,
+        "SELECT pg_advisory_lock(4242); CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public; "
+        "SELECT pg_advisory_unlock(4242)");
+    EXPECT_EQ(extension, "t") << extension;
+    std::string created = PostgresScalar(base_url_, "DROP SCHEMA IF EXISTS " + name_ + " CASCADE; CREATE SCHEMA " + name_);
+    EXPECT_EQ(created, "") << created;
+  }
+  ~PostgresTestSchema() {
+    std::string dropped = PostgresScalar(base_url_, "DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
+    EXPECT_EQ(dropped, "") << dropped;
+  }
+  PostgresTestSchema(const PostgresTestSchema&) = delete;
+  PostgresTestSchema& operator=(const PostgresTestSchema&) = delete;
+
+  const std::string& name() const { return name_; }
+  // The URL of the server with this schema first on the search path
+  // (PostGIS stays in public); its sessions are named after the schema.
+  std::string url() const {
+    return base_url_ + (base_url_.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + name_ +
+           "%2Cpublic&application_name=" + name_;
+  }
+
+ private:
+  std::string base_url_;
+  std::string name_;
+};
+
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "fundament-store-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    options_.path = (dir_ / "fundament.db").string();
-    options_.reader_connections = 3;
+    if (TestingPostgres()) {
+      if (TestPostgresUrl().empty()) {
+        GTEST_SKIP() << "PostgreSQL store tests need a server: set FUNDAMENT_TEST_POSTGRES_URL "
+                        "(url=$(scripts/start-postgres DIR)); `make asan-test` does";
+      }
+      schema_ = std::make_unique<PostgresTestSchema>(TestPostgresUrl());
+      postgres_options_.url = schema_->url();
+      postgres_options_.connections = 4;
+    } else {
+      std::string pattern = (std::filesystem::temp_directory_path() / "fundament-store-XXXXXX").string();
+      ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+      dir_ = pattern;
+      options_.path = (dir_ / "fundament.db").string();
+      options_.reader_connections = 3;
+    }
     Reopen();
   }
 
   void TearDown() override {
     store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    schema_.reset();
+    if (!dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
   }
 
   void Reopen() {
     store_.reset();
-    auto opened = OpenSqliteStore(options_);
+    auto opened = postgres() ? OpenPostgresStore(postgres_options_) : OpenSqliteStore(options_);
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(opened).value();
   }
+
+  bool postgres() const { return schema_ != nullptr; }
 
   // Inserts one entity in its own transaction; -1 on failure (which fails the test).
   int64_t Insert(EntityKind kind, std::string_view properties, const References& references = {}) {
@@ -142,8 +241,16 @@ class StoreTest : public ::testing::Test {
   }
 
   // The first column of the first row of `sql`, run on a connection of its
-  // own (without SpatiaLite), as text; "NULL" for SQL NULL.
+  // own (without SpatiaLite), as text; "NULL" for SQL NULL. PostgreSQL's
+  // truth values are given as SQLite's, "1" and "0".
   std::string Scalar(const std::string& sql) {
+    if (postgres()) {
+      std::string out = PostgresScalar(schema_->url(), sql);
+      EXPECT_FALSE(out.starts_with("<error>")) << out;
+      if (out == "t") return "1";
+      if (out == "f") return "0";
+      return out;
+    }
     sqlite3* db = nullptr;
     EXPECT_EQ(sqlite3_open_v2(options_.path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
     sqlite3_stmt* stmt = nullptr;
@@ -208,7 +315,15 @@ class StoreTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   SqliteOptions options_;
+  std::unique_ptr<PostgresTestSchema> schema_;
+  PostgresOptions postgres_options_;
   std::unique_ptr<Store> store_;
 };
+
+// Skips a test that is about the SQLite store only.
+#define FUNDAMENT_SQLITE_ONLY() \
+  do {                          \
+    if (postgres()) GTEST_SKIP() << "about the SQLite store only"; \
+  } while (0)
 
 }  // namespace fundament::store::testing

@@ -1,4 +1,4 @@
-#include "store/sqlite/entity_codec.h"
+#include "store/entity_codec.h"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "model/geojson.h"
 #include "model/time.h"
 
-namespace fundament::store::sqlite {
+namespace fundament::store {
 namespace {
 
 namespace json = boost::json;
@@ -38,7 +38,7 @@ void NullColumns(const PropertyColumns& columns, std::vector<Assignment>& out) {
       return;
     case Storage::kGeoJson:
       out.push_back({columns.column, {}});
-      out.push_back({"geom", {}, true});
+      out.push_back({sql::kGeometryColumn, {}, true});
       if (columns.has_bbox) {
         for (std::string_view c : {"min_x", "min_y", "max_x", "max_y"}) out.push_back({c, {}});
       }
@@ -99,14 +99,14 @@ void EncodeResult(const json::value& value, std::vector<Assignment>& out) {
   out.push_back({"result_json", std::move(json_text)});
 }
 
+}  // namespace
+
 Result<json::value> ParseStoredJson(std::string_view text) {
   boost::system::error_code ec;
   json::value value = json::parse(text, ec);
   if (ec) return Internal(fmt::format("stored JSON is corrupt: {}", ec.message()));
   return value;
 }
-
-}  // namespace
 
 Status EncodeProperty(const PropertyColumns& columns, const json::value& value,
                       std::vector<Assignment>& out) {
@@ -151,7 +151,7 @@ Status EncodeProperty(const PropertyColumns& columns, const json::value& value,
     case Storage::kGeoJson: {
       FUNDAMENT_RETURN_IF_ERROR(model::ValidateGeoJson(value, columns.property->name));
       out.push_back({columns.column, json::serialize(value)});
-      out.push_back({"geom", json::serialize(model::GeometryOf(value)), true});
+      out.push_back({sql::kGeometryColumn, json::serialize(model::GeometryOf(value)), true});
       if (columns.has_bbox) {
         model::BoundingBox box = model::BoundsOf(value);
         out.push_back({"min_x", box.min_x});
@@ -186,54 +186,8 @@ std::vector<std::string> SelectExpressions(const PropertyColumns& columns, std::
   }
 }
 
-Result<json::value> DecodeProperty(const PropertyColumns& columns, const Statement& stmt, int first) {
-  if (columns.storage != Storage::kResult && stmt.IsNull(first)) return json::value(nullptr);
-  switch (columns.storage) {
-    case Storage::kText:
-      return json::value(json::string(stmt.ColumnText(first)));
-    case Storage::kJson:
-    case Storage::kGeoJson:
-      return ParseStoredJson(stmt.ColumnText(first));
-    case Storage::kInstant:
-      return json::value(model::FormatInstant(stmt.ColumnInt(first)));
-    case Storage::kInterval:
-    case Storage::kInstantOrInterval: {
-      model::TimeInterval interval{stmt.ColumnInt(first), stmt.ColumnInt(first)};
-      if (stmt.IsNull(first + 1)) {
-        if (columns.storage == Storage::kInstantOrInterval)
-          return json::value(model::FormatInstant(interval.start));
-      } else {
-        interval.end = stmt.ColumnInt(first + 1);
-      }
-      return json::value(model::FormatInterval(interval));
-    }
-    case Storage::kResult: {
-      switch (static_cast<ResultType>(stmt.ColumnInt(first))) {
-        case ResultType::kNull:
-          return json::value(nullptr);
-        case ResultType::kInteger:
-          return json::value(stmt.ColumnInt(first + 1));
-        case ResultType::kDouble:
-          return json::value(stmt.ColumnDouble(first + 1));
-        case ResultType::kString:
-          return json::value(json::string(stmt.ColumnText(first + 2)));
-        case ResultType::kBool:
-          return json::value(stmt.ColumnInt(first + 1) != 0);
-        case ResultType::kJson:
-          return ParseStoredJson(stmt.ColumnText(first + 3));
-      }
-      return Internal(fmt::format("unknown result type {}", stmt.ColumnInt(first)));
-    }
-    case Storage::kBox: {
-      model::BoundingBox box{stmt.ColumnDouble(first), stmt.ColumnDouble(first + 1),
-                             stmt.ColumnDouble(first + 2), stmt.ColumnDouble(first + 3)};
-      return model::GeometryOfBox(box);
-    }
-  }
-  return Internal("unknown storage");
-}
-
-Result<std::string> SortExpression(const PropertyColumns& columns, std::string_view alias) {
+Result<std::string> SortExpression(const PropertyColumns& columns, std::string_view alias,
+                                   ResultOrder result_order) {
   switch (columns.storage) {
     case Storage::kText:
     case Storage::kInstant:
@@ -241,9 +195,7 @@ Result<std::string> SortExpression(const PropertyColumns& columns, std::string_v
     case Storage::kInstantOrInterval:
       return Qualified(alias, columns.column);
     case Storage::kResult:
-      // Numbers (and booleans as 0/1) sort before strings, strings before
-      // structured results; that is SQLite's order of storage classes.
-      return fmt::format("coalesce({0}.result_number, {0}.result_string, {0}.result_json)", alias);
+      return result_order(alias);
     case Storage::kJson:
       // A plain string or number held as JSON (Sensor metadata) sorts by its JSON text.
       if (columns.property->type == model::ValueType::kAny) return Qualified(alias, columns.column);
@@ -269,4 +221,4 @@ Result<std::string> JsonTextExpression(const PropertyColumns& columns, std::stri
   }
 }
 
-}  // namespace fundament::store::sqlite
+}  // namespace fundament::store

@@ -1,0 +1,25 @@
+// Reading entities from PostgreSQL: the query of store/read_query.h run on a
+// connection, small results at once, large ones through a cursor in chunks.
+// Used by snapshots for committed data and by the write transaction for its
+// own uncommitted view.
+#pragma once
+
+#include "common/result.h"
+#include "sql/dialect.h"
+#include "store/postgres/connection.h"
+#include "store/read_query.h"
+#include "store/store.h"
+
+namespace fundament::store::postgres {
+
+// The query for `request` (store/read_query.h) with PostgreSQL's order of results.
+Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const sql::SqlDialect& dialect);
+
+// Runs `request` on `connection`, which must be in a transaction.
+Result<ReadResult> RunRead(Connection& connection, const sql::SqlDialect& dialect, const ReadRequest& request);
+
+// Like RunRead, handing each entity to `visit` instead of collecting them.
+Result<ReadResult> ScanRead(Connection& connection, const sql::SqlDialect& dialect, const ReadRequest& request,
+                            const EntityVisitor& visit);
+
+}  // namespace fundament::store::postgres
