@@ -45,6 +45,16 @@ asan-test: deps $(ASAN_DIR)/build.ninja
 api-test: asan-test
 	FUNDAMENT_BINARY=$(abspath $(ASAN_DIR))/fundament $(PYTHON) -m pytest -q tests/api
 
+# The same black-box tests with every server on a throw-away PostgreSQL
+# (a database per data directory), plus two nodes sharing one database.
+.PHONY: api-test-postgres
+api-test-postgres: asan-test
+	@pg_dir=$$(mktemp -d /tmp/fundament-api-pg.XXXXXX) && \
+	  trap '$(CURDIR)/scripts/stop-postgres "$$pg_dir"' EXIT && trap 'exit 130' INT TERM && \
+	  url=$$($(CURDIR)/scripts/start-postgres "$$pg_dir") && \
+	  FUNDAMENT_TEST_STORE=postgres FUNDAMENT_TEST_POSTGRES_URL="$$url" \
+	  FUNDAMENT_BINARY=$(abspath $(ASAN_DIR))/fundament $(PYTHON) -m pytest -q tests/api
+
 # The MQTT broker against real MQTT clients (mosquitto_pub/sub, paho-mqtt),
 # on the sanitizer build's mqtt_broker_demo.
 .PHONY: mqtt-test
@@ -74,7 +84,7 @@ fuzz: deps $(FUZZ_DIR)/build.ninja
 
 # Every test: the release build, unit tests and API tests under sanitizers,
 # real MQTT clients (also MQTT.js over WebSocket), fuzz smoke.
-test: build api-test mqtt-test mqttjs-test fuzz-smoke
+test: build api-test api-test-postgres mqtt-test mqttjs-test fuzz-smoke
 
 # Benchmarks against InfluxDB, nginx and raw SQLite, and the filter
 # micro-benchmark, in one run that writes bench/RESULTS.md (about 10 minutes);
