@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "mqtt/broker.h"
+#include "mqtt/clock.h"
 #include "mqtt/codec.h"
 #include "mqtt/outbound_queue.h"
 #include "mqtt/subscription_tree.h"
@@ -279,7 +280,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Send(const Packet& packet);
   void Flush();
   void OnWrite(boost::system::error_code ec, size_t n);
-  void ArmTimer(std::chrono::steady_clock::time_point deadline);
+  void ArmTimer(ConnectionClock::time_point deadline);
   void OnTimer(boost::system::error_code ec);
   void Close(End end);
   void Finish();
@@ -309,9 +310,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string control_;       // encoded packets other than deliveries, waiting to be written
   std::string write_buffer_;  // being written
   std::vector<Delivery> deliveries_;
-  boost::asio::steady_timer timer_;        // connect timeout, then keep alive
-  boost::asio::steady_timer write_timer_;  // write timeout
-  std::chrono::steady_clock::time_point last_packet_;
+  ConnectionTimer timer_;        // connect timeout, then keep alive
+  ConnectionTimer write_timer_;  // write timeout
+  ConnectionClock::time_point last_packet_;
   std::chrono::milliseconds keep_alive_limit_{0};  // 1.5 x keep alive; 0: none
   std::shared_ptr<const ClientInfo> client_;
   SessionPtr session_;

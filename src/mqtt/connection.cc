@@ -10,7 +10,7 @@
 namespace fundament::mqtt {
 
 namespace net = boost::asio;
-using Clock = std::chrono::steady_clock;
+using Clock = ConnectionClock;
 
 namespace {
 

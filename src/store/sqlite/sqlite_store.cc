@@ -10,7 +10,6 @@
 #include <deque>
 #include <exception>
 #include <mutex>
-#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -128,16 +127,17 @@ class SqliteStore final : public Store {
   Status Write(const std::function<Status(WriteTransaction&)>& work) override {
     if (std::this_thread::get_id() == writer_thread_.get_id())
       return Internal("store: Write() called from inside a write; use the transaction given to the work");
-    PendingWrite pending{&work, Status::Ok()};
+    PendingWrite pending{&work, Status::Ok(), {}, {}, false};
     {
       std::lock_guard lock(queue_mutex_);
       if (closing_) return Error{ErrorCode::kUnavailable, "the store is closing", {}};
       queue_.push_back(&pending);
     }
     work_queued_.notify_one();
-    // Each caller sleeps on its own semaphore, so a commit wakes exactly the
-    // callers it answers, not every waiting thread.
-    pending.done.acquire();
+    // Each caller sleeps on its own condition variable, so a commit wakes
+    // exactly the callers it answers, not every waiting thread.
+    std::unique_lock lock(pending.mutex);
+    pending.answered.wait(lock, [&] { return pending.done; });
     return pending.result;
   }
 
@@ -195,12 +195,25 @@ class SqliteStore final : public Store {
   }
 
   // One caller's work waiting in the queue; lives on the caller's stack
-  // until `done`.
+  // until `done`. A mutex and condition variable rather than a semaphore:
+  // libstdc++'s semaphore spins through sched_yield() before it sleeps, and
+  // on a machine with few cores those spinning callers take the CPU from the
+  // writer they wait for.
   struct PendingWrite {
     const std::function<Status(WriteTransaction&)>* work;
     Status result;
-    std::binary_semaphore done{0};  // released once `result` is final
+    std::mutex mutex;
+    std::condition_variable answered;
+    bool done = false;  // guarded by mutex; set once `result` is final
   };
+
+  // Wakes the caller of `pending`. Notified under the mutex: the caller may
+  // return, destroying `pending`, as soon as it sees `done`.
+  static void Answer(PendingWrite* pending) {
+    std::lock_guard lock(pending->mutex);
+    pending->done = true;
+    pending->answered.notify_one();
+  }
 
   void RunWriter() {
     std::vector<PendingWrite*> group;
@@ -214,7 +227,7 @@ class SqliteStore final : public Store {
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
       }
       CommitGroup(group);
-      for (PendingWrite* pending : group) pending->done.release();
+      for (PendingWrite* pending : group) Answer(pending);
     }
   }
 
