@@ -12,7 +12,10 @@
 //           table. The rows carry the columns the store writes for a numeric
 //           result (write_transaction.cc): stream, datastream_id, feature_id,
 //           phenomenon_time_start, result_type and result_number; ids come
-//           from the table's sequence as the store's do.
+//           from the table's sequence as the store's do. A third method,
+//           `single`, writes one-row transactions from `--connections`
+//           connections at once: the ceiling for single-POST ingest. Each
+//           measurement stops at `--rows` or after `--max-seconds`.
 //   fill    Adds observations with COPY to a database the server created
 //           (and has stopped using): `--first-rows` to the first datastream
 //           and `--other-rows` to each other one, interleaved as live ingest
@@ -29,9 +32,11 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -186,11 +191,11 @@ struct Row {
 // Hands the rows to `write` in transactions of `batch` rows: rows_of(i) rows
 // for target i, round-robin (row k of every target, then row k+1), row k at
 // start_us + k * step_us, results numbers with two decimals as the HTTP
-// benchmarks send them. `write` gets one transaction's rows. Returns the
-// rows written.
+// benchmarks send them. `write` gets one transaction's rows. No transaction
+// starts after `deadline`. Returns the rows written.
 template <typename RowsOf, typename Write>
 Result<int64_t> WriteRoundRobin(PGconn* conn, const std::vector<Target>& targets, RowsOf rows_of, int64_t batch,
-                                int64_t start_us, int64_t step_us, Write write) {
+                                int64_t start_us, int64_t step_us, Clock::time_point deadline, Write write) {
   std::mt19937_64 random(20261201);
   std::uniform_int_distribution<int> hundredths(0, 10000);
   int64_t most = 0;
@@ -206,14 +211,14 @@ Result<int64_t> WriteRoundRobin(PGconn* conn, const std::vector<Target>& targets
     pending.clear();
     return Status::Ok();
   };
-  for (int64_t k = 0; k < most; ++k) {
+  for (int64_t k = 0; k < most && Clock::now() < deadline; ++k) {
     for (size_t t = 0; t < targets.size(); ++t) {
       if (k >= rows_of(t)) continue;
       pending.push_back({&targets[t], start_us + k * step_us, hundredths(random) / 100.0});
       if (static_cast<int64_t>(pending.size()) == batch) FUNDAMENT_RETURN_IF_ERROR(commit());
     }
   }
-  if (!pending.empty()) FUNDAMENT_RETURN_IF_ERROR(commit());
+  if (!pending.empty() && Clock::now() < deadline) FUNDAMENT_RETURN_IF_ERROR(commit());
   return written;
 }
 
@@ -301,8 +306,71 @@ Status InsertRows(PGconn* conn, const std::vector<Row>& rows) {
   return Status::Ok();
 }
 
+// One-row transactions (a single INSERT in autocommit, prepared once) from
+// `connections` connections at once, as many as the server's pool has:
+// connection j writes the targets t with t % connections == j, round-robin.
+// Each stops after `rows` / `connections` rows or at `deadline`. Returns the
+// rows written.
+Result<int64_t> InsertSingleRows(const std::string& url, const std::vector<Target>& targets, int connections,
+                                 int64_t rows, int64_t start_us, int64_t step_us, Clock::time_point deadline) {
+  std::vector<std::unique_ptr<Connection>> open;
+  for (int j = 0; j < connections; ++j) {
+    FUNDAMENT_ASSIGN_OR_RETURN(auto db, Connection::Open(url));
+    const std::string sql = fmt::format(
+        "INSERT INTO observation ({}) VALUES ($1::int8, $1::int8, $2::int8, $3::int8, 2, $4::float8)",
+        kInsertColumns);
+    PGresult* prepared = PQprepare(db->raw(), "single", sql.c_str(), 4, nullptr);
+    const bool ok = PQresultStatus(prepared) == PGRES_COMMAND_OK;
+    PQclear(prepared);
+    if (!ok) return Internal(fmt::format("PREPARE: {}", PQerrorMessage(db->raw())));
+    open.push_back(std::move(db));
+  }
+  std::vector<int64_t> written(static_cast<size_t>(connections), 0);
+  std::vector<std::string> failures(static_cast<size_t>(connections));
+  std::vector<std::thread> threads;
+  const int64_t per_connection = (rows + connections - 1) / connections;
+  for (int j = 0; j < connections; ++j) {
+    threads.emplace_back([&, j] {
+      PGconn* conn = open[static_cast<size_t>(j)]->raw();
+      std::vector<const Target*> mine;
+      for (size_t t = static_cast<size_t>(j); t < targets.size(); t += static_cast<size_t>(connections)) {
+        mine.push_back(&targets[t]);
+      }
+      if (mine.empty()) return;
+      std::mt19937_64 random(20261201 + static_cast<uint64_t>(j));
+      std::uniform_int_distribution<int> hundredths(0, 10000);
+      int64_t& count = written[static_cast<size_t>(j)];
+      while (count < per_connection && Clock::now() < deadline) {
+        const Target& target = *mine[static_cast<size_t>(count) % mine.size()];
+        const int64_t k = count / static_cast<int64_t>(mine.size());
+        const std::string stream = std::to_string(target.datastream);
+        const std::string feature = target.feature ? std::to_string(*target.feature) : std::string();
+        const std::string time = std::to_string(start_us + k * step_us);
+        const std::string result = fmt::format("{}", hundredths(random) / 100.0);
+        const char* values[] = {stream.c_str(), target.feature ? feature.c_str() : nullptr, time.c_str(),
+                                result.c_str()};
+        PGresult* inserted = PQexecPrepared(conn, "single", 4, values, nullptr, nullptr, 0);
+        const bool ok = PQresultStatus(inserted) == PGRES_COMMAND_OK;
+        if (!ok) failures[static_cast<size_t>(j)] = PQresultErrorMessage(inserted);
+        PQclear(inserted);
+        if (!ok) return;
+        ++count;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  int64_t total = 0;
+  for (int j = 0; j < connections; ++j) {
+    if (!failures[static_cast<size_t>(j)].empty()) {
+      return Internal(fmt::format("INSERT: {}", failures[static_cast<size_t>(j)]));
+    }
+    total += written[static_cast<size_t>(j)];
+  }
+  return total;
+}
+
 Status RunInsert(const std::string& url, int64_t rows, const std::vector<int64_t>& batches, int datastreams,
-                 const std::vector<std::string>& methods) {
+                 const std::vector<std::string>& methods, int connections, double max_seconds) {
   FUNDAMENT_RETURN_IF_ERROR(CreateWithStoreMigration(url));
   FUNDAMENT_ASSIGN_OR_RETURN(auto db, Connection::Open(url));
   FUNDAMENT_ASSIGN_OR_RETURN(auto targets, CreateDatastreams(*db, datastreams));
@@ -312,24 +380,33 @@ Status RunInsert(const std::string& url, int64_t rows, const std::vector<int64_t
   FUNDAMENT_RETURN_IF_ERROR(EnsurePartitions(*db, start_us, start_us + per_target * step_us));
   PGconn* conn = db->raw();
   for (const std::string& method : methods) {
-    for (int64_t batch : batches) {
+    // One-row transactions have no batch size of their own.
+    const std::vector<int64_t> sizes = method == "single" ? std::vector<int64_t>{1} : batches;
+    for (int64_t batch : sizes) {
       // Each measurement starts from an empty, vacuumed table.
       FUNDAMENT_RETURN_IF_ERROR(Run(conn, "TRUNCATE observation"));
       FUNDAMENT_RETURN_IF_ERROR(Run(conn, "VACUUM ANALYZE observation"));
       FUNDAMENT_RETURN_IF_ERROR(Run(conn, "CHECKPOINT"));
       const auto started = Clock::now();
+      const auto deadline = started + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(max_seconds));
       auto per = [&](size_t) { return per_target; };
-      Result<int64_t> written =
-          method == "copy" ? WriteRoundRobin(conn, targets, per, batch, start_us, step_us, [&](const auto& pending) {
-            return CopyRows(conn, pending);
-          })
-                           : WriteRoundRobin(conn, targets, per, batch, start_us, step_us,
-                                             [&](const auto& pending) { return InsertRows(conn, pending); });
+      Result<int64_t> written = Internal("no method");
+      if (method == "copy") {
+        written = WriteRoundRobin(conn, targets, per, batch, start_us, step_us, deadline,
+                                  [&](const auto& pending) { return CopyRows(conn, pending); });
+      } else if (method == "insert") {
+        written = WriteRoundRobin(conn, targets, per, batch, start_us, step_us, deadline,
+                                  [&](const auto& pending) { return InsertRows(conn, pending); });
+      } else {
+        written = InsertSingleRows(url, targets, connections, rows, start_us, step_us, deadline);
+      }
       if (!written.ok()) return written.status();
       const double seconds = SecondsSince(started);
-      fmt::print(R"({{"mode":"insert","method":"{}","batch":{},"rows":{},"datastreams":{},"seconds":{:.4f},"rows_per_s":{:.0f}}})"
+      const int streams = method == "single" ? connections : 1;
+      fmt::print(R"({{"mode":"insert","method":"{}","batch":{},"connections":{},"rows":{},"datastreams":{},"seconds":{:.4f},"rows_per_s":{:.0f}}})"
                  "\n",
-                 method, batch, *written, datastreams, seconds, *written / seconds);
+                 method, batch, streams, *written, datastreams, seconds, *written / seconds);
       std::fflush(stdout);
     }
   }
@@ -348,7 +425,7 @@ Status RunFill(const std::string& url, int64_t first_rows, int64_t other_rows, i
   FUNDAMENT_ASSIGN_OR_RETURN(
       int64_t written,
       WriteRoundRobin(conn, targets, [&](size_t t) { return t == 0 ? first_rows : other_rows; }, batch, start_us,
-                      step_us, [&](const auto& pending) { return CopyRows(conn, pending); }));
+                      step_us, Clock::time_point::max(), [&](const auto& pending) { return CopyRows(conn, pending); }));
   const double seconds = SecondsSince(started);
   // The store keeps each Datastream's phenomenonTime and resultTime as its
   // Observations reach; rows written behind its back need them recomputed.
@@ -549,13 +626,20 @@ int main(int argc, char** argv) {
   std::string url, batches = "1000,10000,100000";
   int64_t rows = 1000000;
   int datastreams = 100;
-  std::vector<std::string> methods = {"copy", "insert"};
+  std::vector<std::string> methods = {"copy", "insert", "single"};
+  int connections = 8;
+  double max_seconds = 60;
   CLI::App* insert = app.add_subcommand("insert", "raw COPY and multi-row INSERT into an empty database");
   insert->add_option("--url", url, "an empty database (postgresql://…); the store creates the schema")->required();
   insert->add_option("--rows", rows, "rows per measurement")->check(CLI::PositiveNumber);
   insert->add_option("--batch", batches, "rows per transaction, comma-separated sizes");
   insert->add_option("--datastreams", datastreams, "datastreams written round-robin")->check(CLI::PositiveNumber);
-  insert->add_option("--method", methods, "copy and/or insert")->check(CLI::IsMember({"copy", "insert"}));
+  insert->add_option("--method", methods, "copy, insert (multi-row) and/or single (one-row transactions)")
+      ->check(CLI::IsMember({"copy", "insert", "single"}));
+  insert->add_option("--connections", connections, "connections of the single method (the server's pool: 8)")
+      ->check(CLI::PositiveNumber);
+  insert->add_option("--max-seconds", max_seconds, "no transaction starts later in a measurement")
+      ->check(CLI::PositiveNumber);
 
   int64_t first_rows = 100000, other_rows = 100, start_us = 1735689600LL * 1000000, step_us = 60000000,
           fill_batch = 100000;
@@ -579,7 +663,9 @@ int main(int argc, char** argv) {
   read->add_option("--repeat", repeat, "timed runs (after one warm-up run)")->check(CLI::PositiveNumber);
 
   CLI11_PARSE(app, argc, argv);
-  if (*insert) return Report(RunInsert(url, rows, ParseList(batches), datastreams, methods));
+  if (*insert) {
+    return Report(RunInsert(url, rows, ParseList(batches), datastreams, methods, connections, max_seconds));
+  }
   if (*fill) return Report(RunFill(url, first_rows, other_rows, start_us, step_us, fill_batch));
   return Report(RunRead(url, datastream, from_us, to_us, limit, latest, repeat));
 }
