@@ -24,7 +24,8 @@
 //   read    Times the reads of the read benchmarks as hand-written SQL over
 //           libpq (the baseline), and the same reads through the store
 //           (store::Store::Read: the server's SQL plus decoding rows into
-//           entities, without HTTP or JSON output).
+//           entities, without HTTP or JSON output), and prints the plans
+//           of both (EXPLAIN; the server's queries with ANALYZE).
 #include <libpq-fe.h>
 
 #include <CLI/CLI.hpp>
@@ -45,6 +46,8 @@
 #include "model/time.h"
 #include "odata/filter_parser.h"
 #include "store/postgres/connection.h"
+#include "store/postgres/entity_reader.h"
+#include "store/postgres/postgres_dialect.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/schema.h"
 #include "store/store.h"
@@ -561,6 +564,32 @@ Status RunRead(const std::string& url, int64_t datastream, int64_t from_us, int6
   scan_request.related = RelatedTo{EntityKind::kDatastream, datastream, observations};
   scan_request.filter = filter;
   scan_request.limit = limit + 1;  // the server asks for one more to know whether a next page exists
+
+  {
+    // The server's own SQL for both reads, run once each under EXPLAIN
+    // ANALYZE (the newest-of-each read is one such query per Datastream).
+    FUNDAMENT_ASSIGN_OR_RETURN(auto db, Connection::Open(url));
+    ReadRequest newest;
+    newest.kind = EntityKind::kObservation;
+    newest.related = RelatedTo{EntityKind::kDatastream, datastream, observations};
+    newest.orderby = {fundament::odata::OrderKey{"phenomenonTime", {}, true}};
+    newest.limit = 2;
+    const std::pair<std::string, const ReadRequest*> reads[] = {
+        {fmt::format("server scan ($filter={})", filter_text), &scan_request},
+        {"server latest, per datastream ($expand=Observations($top=1;$orderby=phenomenonTime desc))", &newest}};
+    for (const auto& [label, request] : reads) {
+      FUNDAMENT_ASSIGN_OR_RETURN(auto query, fundament::store::postgres::BuildReadQuery(
+                                                 *request, fundament::store::postgres::PostgresSql()));
+      const std::string sql = query.builder.SelectSql();
+      fmt::print(stderr, "-- {}\n{}\n", label, sql);
+      auto plan = db->Query("EXPLAIN (ANALYZE, BUFFERS) " + sql, query.builder.parameters());
+      if (!plan.ok()) {
+        fmt::print(stderr, "   (no plan: {})\n", plan.error().message);
+        continue;
+      }
+      for (int r = 0; r < plan->size(); ++r) fmt::print(stderr, "   plan: {}\n", plan->row(r).ColumnText(0));
+    }
+  }
 
   fundament::store::PostgresOptions options;
   options.url = url;
