@@ -15,6 +15,7 @@ struct PropertySpec {
   std::string_view column;
   std::string_view column2 = {};
   bool has_bbox = false;
+  bool always_set = false;
 };
 struct ReferenceSpec {
   std::string_view navigation;
@@ -90,7 +91,7 @@ std::vector<TableSpec> Specs() {
        {}},
       {EntityKind::kObservation,
        "observation",
-       {{"phenomenonTime", S::kInstantOrInterval, "phenomenon_time_start", "phenomenon_time_end"},
+       {{"phenomenonTime", S::kInstantOrInterval, "phenomenon_time_start", "phenomenon_time_end", false, true},
         {"resultTime", S::kInstant, "result_time"},
         {"result", S::kResult, "result_type"},
         {"resultQuality", S::kJson, "result_quality"},
@@ -119,7 +120,7 @@ std::vector<TableMap> BuildTables() {
     for (const PropertySpec& p : spec.properties) {
       const model::PropertyDef* def = type.FindProperty(p.name);
       assert(def != nullptr);
-      map.properties.push_back({def, p.storage, p.column, p.column2, p.has_bbox});
+      map.properties.push_back({def, p.storage, p.column, p.column2, p.has_bbox, p.always_set});
     }
     assert(map.properties.size() == type.properties.size());
     for (const ReferenceSpec& r : spec.references) {

@@ -47,6 +47,10 @@ struct PropertyColumns {
   std::string_view column;   // the (first) column
   std::string_view column2;  // kInterval/kInstantOrInterval: the end column
   bool has_bbox = false;     // kGeoJson: the table keeps min_x/min_y/max_x/max_y
+  // The store fills the property in when a client leaves it out, so its
+  // (first) column is never NULL: it sorts without NULLS FIRST/LAST, which
+  // lets a descending index scan serve "newest first".
+  bool always_set = false;
 };
 
 // The foreign key column of one to-one navigation (Relation::kReference).

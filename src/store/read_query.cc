@@ -85,7 +85,8 @@ Status AddOrder(const odata::OrderKey& key, ReadQuery& query, ResultOrder result
   }
   if (key.member_path.empty()) {
     FUNDAMENT_ASSIGN_OR_RETURN(std::string expression, SortExpression(*columns, kAlias, result_order));
-    const bool nullable = columns->property->nullable || !columns->property->mandatory;
+    const bool nullable =
+        !columns->always_set && (columns->property->nullable || !columns->property->mandatory);
     builder.AddOrderBy(std::move(expression), key.descending, nullable);
     return Status::Ok();
   }
