@@ -34,15 +34,16 @@ std::string Text(std::string_view arg) { return fmt::format("CAST({} AS text)", 
 // (greatest() and least() skip NULLs).
 std::string Int4(std::string_view arg) {
   return fmt::format(
-      "CAST(CASE WHEN {0} IS NOT NULL THEN least(greatest(trunc(CAST({0} AS numeric)), 0), 2147483646) END AS "
-      "integer)",
+      "CAST(CASE WHEN {0} IS NOT NULL THEN least(greatest(trunc(CAST({0} AS numeric)), 0), 2147483646) END "
+      "AS integer)",
       arg);
 }
 
 // The date of `instant` (microseconds), `shift_days` later; exact for every
 // bigint (no floating point).
 std::string DateOf(std::string_view instant, std::string_view shift_days) {
-  return fmt::format("(DATE '1970-01-01' + CAST(floor({} / 86400000000.0) AS integer){})", instant, shift_days);
+  return fmt::format("(DATE '1970-01-01' + CAST(floor({} / 86400000000.0) AS integer){})", instant,
+                     shift_days);
 }
 
 }  // namespace
@@ -82,11 +83,11 @@ std::string PostgresDialect::JsonRead(std::string_view json, std::string_view pa
     case JsonAs::kNumber:
       // As a double, as result_number holds numbers; jsonb numbers may lie
       // beyond the range of doubles.
-      return fmt::format("(CASE WHEN jsonb_typeof({0}) = 'number' THEN fundament_float(CAST({0} AS numeric)) END)",
-                         value);
+      return fmt::format(
+          "(CASE WHEN jsonb_typeof({0}) = 'number' THEN fundament_float(CAST({0} AS numeric)) END)", value);
     case JsonAs::kString:
-      return fmt::format("(CASE WHEN jsonb_typeof({0}) = 'string' THEN ({1} #>> CAST({2} AS text[])) END)", value,
-                         json, path);
+      return fmt::format("(CASE WHEN jsonb_typeof({0}) = 'string' THEN ({1} #>> CAST({2} AS text[])) END)",
+                         value, json, path);
     case JsonAs::kBoolean:
       return fmt::format("(CASE WHEN jsonb_typeof({0}) = 'boolean' THEN CAST({0} AS boolean) END)", value);
     case JsonAs::kValue:
@@ -164,7 +165,9 @@ std::string PostgresDialect::Round(Rounding rounding, std::string_view number, b
 }
 
 std::string PostgresDialect::String(StringFunction function, const std::vector<std::string>& args) const {
-  auto arg = [&](size_t i) -> std::string { return Text(i < args.size() ? std::string_view(args[i]) : "NULL"); };
+  auto arg = [&](size_t i) -> std::string {
+    return Text(i < args.size() ? std::string_view(args[i]) : "NULL");
+  };
   switch (function) {
     case StringFunction::kContains:
       return fmt::format("(strpos({}, {}) > 0)", arg(0), arg(1));
@@ -230,28 +233,37 @@ std::string PostgresDialect::GeometryFromGeoJson(std::string_view geojson) const
   return fmt::format("fundament_geometry({})", geojson);
 }
 
-std::string PostgresDialect::GeometryFromBox(std::string_view min_x, std::string_view min_y, std::string_view max_x,
-                                             std::string_view max_y) const {
+std::string PostgresDialect::GeometryFromBox(std::string_view min_x, std::string_view min_y,
+                                             std::string_view max_x, std::string_view max_y) const {
   return fmt::format("ST_MakeEnvelope({}, {}, {}, {}, 4326)", min_x, min_y, max_x, max_y);
 }
 
 std::string PostgresDialect::Relate(SpatialRelation relation, std::string_view a, std::string_view b) const {
   switch (relation) {
-    case SpatialRelation::kEquals: return Predicate("ST_Equals", a, b);
-    case SpatialRelation::kDisjoint: return Predicate("ST_Disjoint", a, b);
-    case SpatialRelation::kTouches: return Predicate("ST_Touches", a, b);
-    case SpatialRelation::kWithin: return Predicate("ST_Within", a, b);
-    case SpatialRelation::kOverlaps: return Predicate("ST_Overlaps", a, b);
-    case SpatialRelation::kCrosses: return Predicate("ST_Crosses", a, b);
-    case SpatialRelation::kIntersects: return Predicate("ST_Intersects", a, b);
-    case SpatialRelation::kContains: return Predicate("ST_Contains", a, b);
+    case SpatialRelation::kEquals:
+      return Predicate("ST_Equals", a, b);
+    case SpatialRelation::kDisjoint:
+      return Predicate("ST_Disjoint", a, b);
+    case SpatialRelation::kTouches:
+      return Predicate("ST_Touches", a, b);
+    case SpatialRelation::kWithin:
+      return Predicate("ST_Within", a, b);
+    case SpatialRelation::kOverlaps:
+      return Predicate("ST_Overlaps", a, b);
+    case SpatialRelation::kCrosses:
+      return Predicate("ST_Crosses", a, b);
+    case SpatialRelation::kIntersects:
+      return Predicate("ST_Intersects", a, b);
+    case SpatialRelation::kContains:
+      return Predicate("ST_Contains", a, b);
   }
   return "NULL";
 }
 
 std::string PostgresDialect::RelatePattern(std::string_view a, std::string_view b,
                                            std::string_view pattern_placeholder) const {
-  return fmt::format("ST_Relate(CAST({} AS geometry), CAST({} AS geometry), {})", a, b, Text(pattern_placeholder));
+  return fmt::format("ST_Relate(CAST({} AS geometry), CAST({} AS geometry), {})", a, b,
+                     Text(pattern_placeholder));
 }
 
 std::string PostgresDialect::Distance(std::string_view a, std::string_view b, bool geodesic) const {

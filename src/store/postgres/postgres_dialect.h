@@ -37,7 +37,8 @@ class PostgresDialect final : public sql::SqlDialect {
   std::string Placeholder(int index) const override;
   Result<sql::SqlValue> JsonPath(const std::vector<std::string>& members) const override;
   std::string JsonExtract(std::string_view json, std::string_view path_placeholder) const override;
-  std::string JsonRead(std::string_view json, std::string_view path_placeholder, sql::JsonAs as) const override;
+  std::string JsonRead(std::string_view json, std::string_view path_placeholder,
+                       sql::JsonAs as) const override;
   std::string True() const override { return "TRUE"; }
   std::string False() const override { return "FALSE"; }
   std::string UnknownAsFalse(std::string_view condition) const override;

@@ -122,14 +122,16 @@ TEST_F(PostgresDialectTest, JsonMembersOfEveryType) {
   EXPECT_EQ(Read(json, {}, JsonAs::kString), "NULL");
   EXPECT_EQ(Read(R"("top")", {}, JsonAs::kString), "top");
   // A NULL column reads as NULL in every type.
-  EXPECT_EQ(Eval(D().JsonRead("CAST(NULL AS jsonb)", P(1), JsonAs::kNumber), {std::string("{\"a\"}")}), "NULL");
+  EXPECT_EQ(Eval(D().JsonRead("CAST(NULL AS jsonb)", P(1), JsonAs::kNumber), {std::string("{\"a\"}")}),
+            "NULL");
 }
 
 TEST_F(PostgresDialectTest, JsonExtractKeepsJsonAndMakesNullNull) {
   auto path = D().JsonPath({"a"});
   ASSERT_TRUE(path.ok());
-  EXPECT_EQ(Eval(D().JsonExtract("CAST(" + P(1) + " AS jsonb)", P(2)), {std::string(R"({"a":[1,"x"]})"), *path}),
-            R"([1, "x"])");
+  EXPECT_EQ(
+      Eval(D().JsonExtract("CAST(" + P(1) + " AS jsonb)", P(2)), {std::string(R"({"a":[1,"x"]})"), *path}),
+      R"([1, "x"])");
   EXPECT_EQ(Eval(D().JsonExtract("CAST(" + P(1) + " AS jsonb)", P(2)), {std::string(R"({"a":null})"), *path}),
             "NULL");
 }
@@ -150,9 +152,9 @@ TEST_F(PostgresDialectTest, TruthAndNullSafeEquality) {
 }
 
 TEST_F(PostgresDialectTest, NoLimitLetsOffsetStandAlone) {
-  auto rows = Query("SELECT g FROM generate_series(1, 5) AS g ORDER BY g LIMIT " + D().NoLimit() + " OFFSET " +
-                        P(1),
-                    {int64_t{3}});
+  auto rows =
+      Query("SELECT g FROM generate_series(1, 5) AS g ORDER BY g LIMIT " + D().NoLimit() + " OFFSET " + P(1),
+            {int64_t{3}});
   ASSERT_TRUE(std::holds_alternative<PgRows>(rows)) << std::get<std::string>(rows);
   EXPECT_EQ(std::get<PgRows>(rows).size(), 2u);
 }
@@ -161,13 +163,20 @@ TEST_F(PostgresDialectTest, NoLimitLetsOffsetStandAlone) {
 
 TEST_F(PostgresDialectTest, IntegerArithmeticNeverOverflows) {
   const int64_t max = std::numeric_limits<int64_t>::max();
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger), {max, int64_t{1}}), "9223372036854775808");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kInteger), {-max, int64_t{2}}),
-            "-9223372036854775809");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kInteger), {max, int64_t{2}}),
-            "18446744073709551614");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger), {int64_t{2}, int64_t{3}}), "5");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger), {int64_t{2}, SqlValue{}}), "NULL");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger), {max, int64_t{1}}),
+            "9223372036854775808");
+  EXPECT_EQ(
+      Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kInteger), {-max, int64_t{2}}),
+      "-9223372036854775809");
+  EXPECT_EQ(
+      Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kInteger), {max, int64_t{2}}),
+      "18446744073709551614");
+  EXPECT_EQ(
+      Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger), {int64_t{2}, int64_t{3}}),
+      "5");
+  EXPECT_EQ(
+      Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger), {int64_t{2}, SqlValue{}}),
+      "NULL");
   EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kInteger) + " = " + P(3),
                  {int64_t{2}, int64_t{3}, int64_t{5}}),
             "t");
@@ -175,7 +184,8 @@ TEST_F(PostgresDialectTest, IntegerArithmeticNeverOverflows) {
 
 TEST_F(PostgresDialectTest, DoubleArithmeticOverflowsToInfinityNeverAnError) {
   EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kDouble), {1.5, 2.25}), "3.75");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kDouble), {1.5, 2.25}), "-0.75");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kDouble), {1.5, 2.25}),
+            "-0.75");
   EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kDouble), {1.5, 2.0}), "3");
   EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kDouble), {1e308, 10.0}),
             "Infinity");
@@ -183,20 +193,22 @@ TEST_F(PostgresDialectTest, DoubleArithmeticOverflowsToInfinityNeverAnError) {
             "-Infinity");
   EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kDouble), {1.7e308, 1.7e308}),
             "Infinity");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kDouble), {1e-200, 1e-200}), "0");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, P(1), P(2), NumberKind::kDouble), {1e-200, 1e-200}),
+            "0");
   EXPECT_EQ(Eval(D().DoubleDivide(P(1), P(2)), {1e300, 1e-300}), "Infinity");
   EXPECT_EQ(Eval(D().DoubleDivide(P(1), P(2)), {1e-300, 1e300}), "0");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kDouble), {1.5, SqlValue{}}), "NULL");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kDouble), {1.5, SqlValue{}}),
+            "NULL");
   // A JSON number beyond the doubles reads as an infinity.
   EXPECT_EQ(Read(R"({"x":1e400,"y":-1e400,"z":1e-400})", {"x"}, JsonAs::kNumber), "Infinity");
   EXPECT_EQ(Read(R"({"x":1e400,"y":-1e400,"z":1e-400})", {"y"}, JsonAs::kNumber), "-Infinity");
   EXPECT_EQ(Read(R"({"x":1e400,"y":-1e400,"z":1e-400})", {"z"}, JsonAs::kNumber), "0");
-  EXPECT_EQ(Read(R"({"x":1e400})", {"x"}, JsonAs::kNumber) , "Infinity");
+  EXPECT_EQ(Read(R"({"x":1e400})", {"x"}, JsonAs::kNumber), "Infinity");
   EXPECT_EQ(Eval(D().JsonRead("CAST(" + P(1) + " AS jsonb)", P(2), JsonAs::kNumber) + " > " + P(3),
                  {std::string(R"({"x":1e400})"), std::string(R"({"x"})"), 1.5}),
             "t");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, D().ToDouble(P(1)), P(2), NumberKind::kDouble) + " > " +
-                     P(3),
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, D().ToDouble(P(1)), P(2), NumberKind::kDouble) +
+                     " > " + P(3),
                  {int64_t{3}, 1e308, 5.0}),
             "t");
   // An exact integer beyond the doubles, as a double.
@@ -205,15 +217,20 @@ TEST_F(PostgresDialectTest, DoubleArithmeticOverflowsToInfinityNeverAnError) {
 
 TEST_F(PostgresDialectTest, MicrosArithmeticIsUnknownBeyond64Bits) {
   const int64_t max = std::numeric_limits<int64_t>::max();
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kMicros), {int64_t{5}, int64_t{7}}),
-            "12");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kMicros), {int64_t{5}, int64_t{7}}),
+  EXPECT_EQ(
+      Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kMicros), {int64_t{5}, int64_t{7}}),
+      "12");
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kMicros),
+                 {int64_t{5}, int64_t{7}}),
             "-2");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kMicros), {max, int64_t{1}}), "NULL");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kMicros), {-max, int64_t{2}}),
+  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kMicros), {max, int64_t{1}}),
             "NULL");
-  EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kMicros), {-max, int64_t{1}}),
-            std::to_string(std::numeric_limits<int64_t>::min()));
+  EXPECT_EQ(
+      Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kMicros), {-max, int64_t{2}}),
+      "NULL");
+  EXPECT_EQ(
+      Eval(D().Arithmetic(ArithmeticOp::kSubtract, P(1), P(2), NumberKind::kMicros), {-max, int64_t{1}}),
+      std::to_string(std::numeric_limits<int64_t>::min()));
   // Still bigint: calendar fields and time of day take it.
   EXPECT_EQ(Eval("pg_typeof(" + D().Arithmetic(ArithmeticOp::kAdd, P(1), P(2), NumberKind::kMicros) + ")",
                  {int64_t{5}, int64_t{7}}),
@@ -264,7 +281,8 @@ TEST_F(PostgresDialectTest, RoundsHalfAwayFromZero) {
   EXPECT_EQ(Eval(D().Round(Rounding::kCeiling, P(1), false), {32.1}), "33");
   EXPECT_EQ(Eval(D().Round(Rounding::kRound, P(1), true), {int64_t{32}}), "32");
   // A JSON number (numeric) is rounded as a double.
-  EXPECT_EQ(Eval(D().Round(Rounding::kRound, "CAST(" + P(1) + " AS numeric)", false), {std::string("-0.5")}), "-1");
+  EXPECT_EQ(Eval(D().Round(Rounding::kRound, "CAST(" + P(1) + " AS numeric)", false), {std::string("-0.5")}),
+            "-1");
   EXPECT_EQ(Eval(D().ToDouble(P(1)), {int64_t{3}}), "3");
   EXPECT_EQ(Eval(D().ToDouble(P(1)) + " / 2", {int64_t{3}}), "1.5");
 }
@@ -281,7 +299,8 @@ TEST_F(PostgresDialectTest, StringPredicates) {
   EXPECT_EQ(Str(StringFunction::kStartsWith, {s, std::string("sensor")}), "f");
   EXPECT_EQ(Str(StringFunction::kStartsWith, {s, std::string("")}), "t");
   EXPECT_EQ(Str(StringFunction::kStartsWith, {std::string(""), std::string("x")}), "f");
-  EXPECT_EQ(Str(StringFunction::kStartsWith, {std::string("\xF0\x9F\x8C\x8A wave"), std::string("\xF0\x9F\x8C\x8A")}),
+  EXPECT_EQ(Str(StringFunction::kStartsWith,
+                {std::string("\xF0\x9F\x8C\x8A wave"), std::string("\xF0\x9F\x8C\x8A")}),
             "t");
   EXPECT_EQ(Str(StringFunction::kEndsWith, {s, std::string("Things")}), "t");
   EXPECT_EQ(Str(StringFunction::kEndsWith, {s, std::string("")}), "t");
@@ -334,9 +353,11 @@ TEST_F(PostgresDialectTest, CaseMappingIsUnicode) {
   EXPECT_EQ(Str(StringFunction::kToLower, {SqlValue{}}), "NULL");
   EXPECT_EQ(Eval(D().String(StringFunction::kToUpper, {"NULL"})), "NULL");
   // The mapped text compares in code point order (ö after p), as SQLite's does.
-  EXPECT_EQ(Eval(D().String(StringFunction::kToLower, {P(1)}) + " > " + P(2), {std::string("GRÖSSE"), std::string("grp")}),
+  EXPECT_EQ(Eval(D().String(StringFunction::kToLower, {P(1)}) + " > " + P(2),
+                 {std::string("GRÖSSE"), std::string("grp")}),
             "t");
-  EXPECT_EQ(Eval(D().String(StringFunction::kToLower, {P(1)}) + " < " + D().String(StringFunction::kToUpper, {P(1)}),
+  EXPECT_EQ(Eval(D().String(StringFunction::kToLower, {P(1)}) + " < " +
+                     D().String(StringFunction::kToUpper, {P(1)}),
                  {std::string("a")}),
             "f");
 }
@@ -358,15 +379,18 @@ TEST_F(PostgresDialectTest, CalendarFieldsInUtc) {
     const char* instant;
     int year, month, day;
   };
-  for (const Case& c : {Case{"2015-12-08T01:02:03.250Z", 2015, 12, 8}, Case{"2015-12-08T23:59:59Z", 2015, 12, 8},
-                        Case{"2015-12-08T01:00:00+02:00", 2015, 12, 7}, Case{"1969-07-20T20:17:40Z", 1969, 7, 20},
-                        Case{"1969-12-31T23:59:59.999999Z", 1969, 12, 31}, Case{"1970-01-01T00:00:00Z", 1970, 1, 1},
-                        Case{"2000-02-29T12:00:00Z", 2000, 2, 29}, Case{"0000-01-01T00:00:00Z", 0, 1, 1},
-                        Case{"0001-03-01T00:00:00Z", 1, 3, 1}, Case{"9999-12-31T23:59:59.999999Z", 9999, 12, 31}}) {
+  for (const Case& c :
+       {Case{"2015-12-08T01:02:03.250Z", 2015, 12, 8}, Case{"2015-12-08T23:59:59Z", 2015, 12, 8},
+        Case{"2015-12-08T01:00:00+02:00", 2015, 12, 7}, Case{"1969-07-20T20:17:40Z", 1969, 7, 20},
+        Case{"1969-12-31T23:59:59.999999Z", 1969, 12, 31}, Case{"1970-01-01T00:00:00Z", 1970, 1, 1},
+        Case{"2000-02-29T12:00:00Z", 2000, 2, 29}, Case{"0000-01-01T00:00:00Z", 0, 1, 1},
+        Case{"0001-03-01T00:00:00Z", 1, 3, 1}, Case{"9999-12-31T23:59:59.999999Z", 9999, 12, 31}}) {
     auto instant = model::ParseInstant(c.instant);
     ASSERT_TRUE(instant.ok()) << c.instant;
-    EXPECT_EQ(Eval(D().Calendar(CalendarField::kYear, P(1)), {*instant}), std::to_string(c.year)) << c.instant;
-    EXPECT_EQ(Eval(D().Calendar(CalendarField::kMonth, P(1)), {*instant}), std::to_string(c.month)) << c.instant;
+    EXPECT_EQ(Eval(D().Calendar(CalendarField::kYear, P(1)), {*instant}), std::to_string(c.year))
+        << c.instant;
+    EXPECT_EQ(Eval(D().Calendar(CalendarField::kMonth, P(1)), {*instant}), std::to_string(c.month))
+        << c.instant;
     EXPECT_EQ(Eval(D().Calendar(CalendarField::kDay, P(1)), {*instant}), std::to_string(c.day)) << c.instant;
   }
   EXPECT_EQ(Eval(D().Calendar(CalendarField::kYear, P(1)), {SqlValue{}}), "NULL");
@@ -380,10 +404,11 @@ TEST_F(PostgresDialectTest, ParseInstantAgreesWithTheModel) {
       "1969-07-20T20:17:40Z", "0000-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
       // Not instants.
       "not a time", "", "2025-02-30T00:00:00Z", "2023-02-29", "1900-02-29", "2025-13-01", "2025-00-10",
-      "2025-01-00", "2025-01-01T10:00", "2025-01-01T24:00:00Z", "2025-01-01T10:60:00Z", "2025-01-01T10:00:60Z",
-      "2025-01-01T10:00:00+01:", "2025-01-01T10:00:00+013", "2025-01-01T10:00:00+24:00", "2025-01-01T10:00:00+01:60",
-      "2025-01-01T10:00.5Z", "2025-01-01T10:00:00.Z", "2025-01-01 10:00:00Z", "2025-1-01", "12025-01-01",
-      " 2025-01-01", "2025-01-01T10:00:00Zx", "2025-01-01T10:00:00ZZ", "٢٠٢٥-01-01"};
+      "2025-01-00", "2025-01-01T10:00", "2025-01-01T24:00:00Z", "2025-01-01T10:60:00Z",
+      "2025-01-01T10:00:60Z", "2025-01-01T10:00:00+01:", "2025-01-01T10:00:00+013",
+      "2025-01-01T10:00:00+24:00", "2025-01-01T10:00:00+01:60", "2025-01-01T10:00.5Z",
+      "2025-01-01T10:00:00.Z", "2025-01-01 10:00:00Z", "2025-1-01", "12025-01-01", " 2025-01-01",
+      "2025-01-01T10:00:00Zx", "2025-01-01T10:00:00ZZ", "٢٠٢٥-01-01"};
   for (const char* input : inputs) {
     auto expected = model::ParseInstant(input);
     EXPECT_EQ(Eval(D().ParseInstant(P(1)), {std::string(input)}),
@@ -397,7 +422,8 @@ TEST_F(PostgresDialectTest, ParseInstantAgreesWithTheModel) {
 // ---- Geometry ----
 
 TEST_F(PostgresDialectTest, GeometriesFromTextGeoJsonAndBoxes) {
-  EXPECT_EQ(Eval("ST_AsText(" + D().GeometryFromWkt(P(1)) + ")", {std::string("POINT(10 54)")}), "POINT(10 54)");
+  EXPECT_EQ(Eval("ST_AsText(" + D().GeometryFromWkt(P(1)) + ")", {std::string("POINT(10 54)")}),
+            "POINT(10 54)");
   EXPECT_EQ(Eval("ST_SRID(" + D().GeometryFromWkt(P(1)) + ")", {std::string("POINT(10 54)")}), "4326");
   const std::string point = R"({"type":"Point","coordinates":[10.13,54.32]})";
   EXPECT_EQ(Eval("ST_AsText(" + D().GeometryFromGeoJson(P(1)) + ")", {point}), "POINT(10.13 54.32)");
@@ -405,9 +431,10 @@ TEST_F(PostgresDialectTest, GeometriesFromTextGeoJsonAndBoxes) {
   EXPECT_EQ(Eval("ST_AsText(" + D().GeometryFromGeoJson("CAST(" + P(1) + " AS jsonb)") + ")", {point}),
             "POINT(10.13 54.32)");
   // What is no GeoJSON geometry is NULL, not an error.
-  for (const char* none : {R"({"level":3})", R"({"type":"Point","coordinates":"x"})", R"("text")", "5", "[1,2]",
-                           R"({"type":"Polygon","coordinates":[[[0,0],["a"]]]})", "null"}) {
-    EXPECT_EQ(Eval(D().GeometryFromGeoJson("CAST(" + P(1) + " AS jsonb)"), {std::string(none)}), "NULL") << none;
+  for (const char* none : {R"({"level":3})", R"({"type":"Point","coordinates":"x"})", R"("text")", "5",
+                           "[1,2]", R"({"type":"Polygon","coordinates":[[[0,0],["a"]]]})", "null"}) {
+    EXPECT_EQ(Eval(D().GeometryFromGeoJson("CAST(" + P(1) + " AS jsonb)"), {std::string(none)}), "NULL")
+        << none;
   }
   EXPECT_EQ(Eval(D().GeometryFromGeoJson(P(1)), {SqlValue{}}), "NULL");
   EXPECT_EQ(Eval("ST_AsText(" + D().GeometryFromBox(P(1), P(2), P(3), P(4)) + ")", {9.0, 53.0, 11.0, 55.0}),
@@ -421,8 +448,9 @@ TEST_F(PostgresDialectTest, GeometriesFromTextGeoJsonAndBoxes) {
 }
 
 TEST_F(PostgresDialectTest, GeoJsonIsReadInParallelQueries) {
-  Exec("CREATE TABLE shapes AS SELECT CAST('{\"type\":\"Point\",\"coordinates\":[1,2]}' AS jsonb) AS j "
-       "FROM generate_series(1, 10)");
+  Exec(
+      "CREATE TABLE shapes AS SELECT CAST('{\"type\":\"Point\",\"coordinates\":[1,2]}' AS jsonb) AS j "
+      "FROM generate_series(1, 10)");
   Exec("SET force_parallel_mode = on");
   auto rows = Query("SELECT count(" + D().GeometryFromGeoJson("j") + ") FROM shapes", {});
   ASSERT_TRUE(std::holds_alternative<PgRows>(rows)) << std::get<std::string>(rows);
@@ -460,7 +488,8 @@ TEST_F(PostgresDialectTest, SpatialRelations) {
   EXPECT_EQ(Eval(D().Relate(SpatialRelation::kTouches, kiel, box)), "f");
   EXPECT_EQ(Eval(D().Relate(SpatialRelation::kTouches, Geo(Quote("POINT(9 54)")), box)), "t");
   EXPECT_EQ(Eval(D().Relate(SpatialRelation::kCrosses, Geo(Quote("LINESTRING(10 54, 12 47)")), box)), "t");
-  EXPECT_EQ(Eval(D().Relate(SpatialRelation::kOverlaps, box, Geo(Quote("POLYGON((10 54, 12 54, 12 56, 10 56, 10 54))")))),
+  EXPECT_EQ(Eval(D().Relate(SpatialRelation::kOverlaps, box,
+                            Geo(Quote("POLYGON((10 54, 12 54, 12 56, 10 56, 10 54))")))),
             "t");
   EXPECT_EQ(Eval(D().Relate(SpatialRelation::kWithin, "NULL", box)), "NULL");
   EXPECT_EQ(Eval(D().RelatePattern(kiel, box, P(1)), {std::string("T*F**F***")}), "t");
@@ -473,10 +502,12 @@ TEST_F(PostgresDialectTest, DistanceAndLengthInMetresOrDegrees) {
   const std::string hamburg = Geo(Quote("POINT(9.9937 53.5511)"));
   // Kiel – Hamburg is about 86.3 km on the ellipsoid.
   EXPECT_NEAR(Number(D().Distance(kiel, hamburg, true)), 86'300, 500);
-  EXPECT_NEAR(Number(D().Distance(kiel, hamburg, false)), std::hypot(10.1228 - 9.9937, 54.3233 - 53.5511), 1e-9);
+  EXPECT_NEAR(Number(D().Distance(kiel, hamburg, false)), std::hypot(10.1228 - 9.9937, 54.3233 - 53.5511),
+              1e-9);
   EXPECT_EQ(Eval(D().Distance(kiel, kiel, true)), "0");
   EXPECT_EQ(Eval(D().Distance(kiel, "NULL", true)), "NULL");
-  EXPECT_NEAR(Number(D().Length(Geo(Quote("LINESTRING(10.1228 54.3233, 9.9937 53.5511)")), true)), 86'300, 500);
+  EXPECT_NEAR(Number(D().Length(Geo(Quote("LINESTRING(10.1228 54.3233, 9.9937 53.5511)")), true)), 86'300,
+              500);
   EXPECT_EQ(Eval(D().Length(Geo(Quote("LINESTRING(0 0, 3 4)")), false)), "5");
   EXPECT_EQ(Eval(D().Length("NULL", false)), "NULL");
   // From GeoJSON (a JSON value) as well.

@@ -4,6 +4,7 @@
 // PostGIS and the dialect's functions, dropped at the end.
 #pragma once
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <unistd.h>
@@ -13,8 +14,6 @@
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "sql/sql_value.h"
 #include "store/postgres/postgres_dialect.h"
@@ -39,7 +38,8 @@ class PostgresTestDatabase {
   }
 
   static constexpr const char* kSkipMessage =
-      "FUNDAMENT_TEST_POSTGRES_URL is not set; start a server with `scripts/start-postgres DIR` and export the URL "
+      "FUNDAMENT_TEST_POSTGRES_URL is not set; start a server with `scripts/start-postgres DIR` and export "
+      "the URL "
       "it prints";
 
   // Connects and creates the schema with PostGIS and the dialect's functions.
@@ -70,7 +70,8 @@ class PostgresTestDatabase {
     PGresult* result = PQexec(conn_, sql.c_str());
     const ExecStatusType status = PQresultStatus(result);
     EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-        << PQresultErrorMessage(result) << "\n" << sql;
+        << PQresultErrorMessage(result) << "\n"
+        << sql;
     PQclear(result);
   }
 
