@@ -97,7 +97,11 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
     sensor = api.create_id("Sensors", s.sensor())
     op = api.create_id("ObservedProperties", s.observed_property())
     datastream = api.create_id("Datastreams", s.datastream(thing, sensor, op))
-    acknowledged = set()
+    # The writers' Observations are of January 2025. On PostgreSQL the first
+    # Observation of a month also creates that month's partition, in its
+    # transaction; written here, before the kills, so that they hit ordinary writes.
+    acknowledged = {api.create_id("Observations", {"phenomenonTime": "2025-01-01T00:00:00Z", "result": 0,
+                                                   "Datastream": ref(datastream)})}
     try:
         for cycle in range(CYCLES):
             writers = Writers(api, datastream, cycle)
