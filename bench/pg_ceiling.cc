@@ -42,6 +42,7 @@
 
 #include <fmt/format.h>
 
+#include "ceiling_common.h"
 #include "model/entity_type.h"
 #include "model/time.h"
 #include "odata/filter_parser.h"
@@ -61,11 +62,12 @@ using fundament::model::EntityKind;
 using fundament::store::postgres::Connection;
 using fundament::store::postgres::Rows;
 using fundament::store::postgres::SqlValue;
-using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using fundament::bench::Clock;
+using fundament::bench::ParseList;
+using fundament::bench::PrintTiming;
+using fundament::bench::SecondsSince;
+using fundament::bench::Timing;
+using fundament::bench::TimeRepeated;
 
 // Lets the store create (or migrate) the schema at `url`, then closes it.
 Status CreateWithStoreMigration(const std::string& url) {
@@ -445,27 +447,6 @@ Status RunFill(const std::string& url, int64_t first_rows, int64_t other_rows, i
   return Status::Ok();
 }
 
-// Median and minimum of `repeat` timed runs of `run` after one untimed one
-// (which warms the caches); `run` returns the rows it produced.
-struct Timing {
-  double median = 0, min = 0;
-  int64_t rows = 0;
-};
-
-template <typename RunOnce>
-Result<Timing> TimeRepeated(int repeat, RunOnce run) {
-  FUNDAMENT_ASSIGN_OR_RETURN(int64_t rows, run());
-  std::vector<double> seconds;
-  for (int i = 0; i < repeat; ++i) {
-    const auto started = Clock::now();
-    FUNDAMENT_ASSIGN_OR_RETURN(int64_t again, run());
-    seconds.push_back(SecondsSince(started));
-    if (again != rows) return Internal("a repeated read returned another number of rows");
-  }
-  std::sort(seconds.begin(), seconds.end());
-  return Timing{seconds[seconds.size() / 2], seconds.front(), rows};
-}
-
 // Runs a query and touches every value of every row, as a libpq client
 // reading text results would. Returns the row count.
 Result<int64_t> ReadAll(PGconn* conn, const std::string& sql, const std::vector<std::string>& params,
@@ -516,13 +497,6 @@ void PrintPlan(PGconn* conn, const std::string& label, const std::string& sql,
   }
   for (int r = 0; r < PQntuples(*plan); ++r) fmt::print(stderr, "   plan: {}\n", PQgetvalue(*plan, r, 0));
   PQclear(*plan);
-}
-
-void PrintTiming(const std::string& read, const std::string& how, const Timing& timing) {
-  fmt::print(R"({{"mode":"read","read":"{}","how":"{}","rows":{},"median_s":{:.6f},"min_s":{:.6f}}})"
-             "\n",
-             read, how, timing.rows, timing.median, timing.min);
-  std::fflush(stdout);
 }
 
 Status RunRead(const std::string& url, int64_t datastream, int64_t from_us, int64_t to_us, int64_t limit,
@@ -596,48 +570,10 @@ Status RunRead(const std::string& url, int64_t datastream, int64_t from_us, int6
   options.connections = 1;
   options.share_changes = false;
   FUNDAMENT_ASSIGN_OR_RETURN(auto store, fundament::store::OpenPostgresStore(options));
-  FUNDAMENT_ASSIGN_OR_RETURN(Timing store_scan, TimeRepeated(repeat, [&]() -> Result<int64_t> {
-    FUNDAMENT_ASSIGN_OR_RETURN(auto result, store->Read(scan_request));
-    return static_cast<int64_t>(std::min<size_t>(result.entities.size(), static_cast<size_t>(limit)));
-  }));
-  PrintTiming("scan", "store_read", store_scan);
-
-  // Reader::Collection and Reader::Expand: the datastreams, then one read per
-  // datastream for its newest observation.
-  FUNDAMENT_ASSIGN_OR_RETURN(Timing store_latest, TimeRepeated(repeat, [&]() -> Result<int64_t> {
-    ReadRequest streams;
-    streams.kind = EntityKind::kDatastream;
-    streams.limit = latest + 1;
-    FUNDAMENT_ASSIGN_OR_RETURN(auto result, store->Read(streams));
-    int64_t rows = 0;
-    for (const auto& entity : result.entities) {
-      if (rows == latest) break;
-      ReadRequest newest;
-      newest.kind = EntityKind::kObservation;
-      newest.related = RelatedTo{EntityKind::kDatastream, entity.id, observations};
-      newest.orderby = {fundament::odata::OrderKey{"phenomenonTime", {}, true}};
-      newest.limit = 2;
-      FUNDAMENT_ASSIGN_OR_RETURN(auto one, store->Read(newest));
-      checksum += one.entities.size();
-      ++rows;
-    }
-    return rows;
-  }));
-  PrintTiming("latest", "store_read", store_latest);
+  FUNDAMENT_RETURN_IF_ERROR(
+      fundament::bench::TimeStoreReads(*store, scan_request, limit, latest, repeat, checksum));
   fmt::print(stderr, "checksum {}\n", checksum);
   return Status::Ok();
-}
-
-std::vector<int64_t> ParseList(const std::string& text) {
-  std::vector<int64_t> values;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) values.push_back(std::stoll(text.substr(start, comma - start)));
-    start = comma + 1;
-  }
-  return values;
 }
 
 int Report(const Status& status) {
