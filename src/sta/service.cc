@@ -169,6 +169,11 @@ HttpResponse Service::Handle(const HttpRequest& request) {
     Result<HttpResponse> response = Dispatch(context, request.method, context.resource(), request.Query(),
                                              request.body, request.Header("content-type"));
     if (!response.ok()) {
+      // The client sees the message too, but an operator must find what failed in the log.
+      if (response.error().code == ErrorCode::kInternal) {
+        spdlog::error("request {} ({} {}) failed: {}", request.request_id, request.method, request.target,
+                      response.error().message);
+      }
       HttpResponse answer = ErrorResponse(response.error());
       if (response.error().code == ErrorCode::kMethodNotAllowed)
         answer.headers.emplace_back("Allow", AllowedMethods(context.resource()));

@@ -43,8 +43,10 @@ Result<ReadResult> ScanRead(Connection& connection, const sql::SqlDialect& diale
   ReadResult result;
   const std::string select = query.builder.SelectSql();
   const auto& parameters = query.builder.parameters();
-  if (request.limit >= 0 && request.limit <= kChunkRows) {
-    if (request.limit > 0) {
+  // One entity by id needs no cursor either: a cursor costs two more round trips.
+  const bool one_statement = request.id.has_value() || (request.limit >= 0 && request.limit <= kChunkRows);
+  if (one_statement) {
+    if (request.limit != 0) {
       FUNDAMENT_ASSIGN_OR_RETURN(Rows rows, connection.Query(select, parameters));
       for (int i = 0; i < rows.size(); ++i) {
         FUNDAMENT_ASSIGN_OR_RETURN(Entity entity, DecodeEntity(query, rows.row(i)));

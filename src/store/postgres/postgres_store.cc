@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -228,28 +230,46 @@ class PostgresStore final : public Store {
   }
 
   // A connection taken from the pool; waits for a free one (up to `timeout`
-  // when given) and gives it back on destruction.
+  // when given) and gives it back on destruction. Waiters are served first
+  // come, first served: a returned connection goes straight to the longest
+  // waiting request, so that under load no request waits for seconds while
+  // newer ones keep taking the connections it waits for.
   class Lease {
    public:
     explicit Lease(PostgresStore& store, std::optional<std::chrono::milliseconds> timeout = std::nullopt)
         : store_(store) {
       std::unique_lock lock(store_.pool_mutex_);
-      auto available = [this] { return !store_.free_.empty(); };
-      if (timeout) {
-        if (!store_.freed_.wait_for(lock, *timeout, available)) return;
-      } else {
-        store_.freed_.wait(lock, available);
+      if (store_.waiters_.empty() && !store_.free_.empty()) {
+        connection_ = store_.free_.back();
+        store_.free_.pop_back();
+        return;
       }
-      connection_ = store_.free_.back();
-      store_.free_.pop_back();
+      Waiter waiter;
+      store_.waiters_.push_back(&waiter);
+      auto handed = [&] { return waiter.connection != nullptr; };
+      if (timeout) {
+        if (!waiter.handed.wait_for(lock, *timeout, handed)) {
+          store_.waiters_.erase(std::find(store_.waiters_.begin(), store_.waiters_.end(), &waiter));
+          return;
+        }
+      } else {
+        waiter.handed.wait(lock, handed);
+      }
+      connection_ = waiter.connection;
     }
     ~Lease() {
       if (connection_ == nullptr) return;
-      {
-        std::lock_guard lock(store_.pool_mutex_);
+      std::lock_guard lock(store_.pool_mutex_);
+      if (store_.waiters_.empty()) {
         store_.free_.push_back(connection_);
+        return;
       }
-      store_.freed_.notify_one();
+      Waiter* next = store_.waiters_.front();
+      store_.waiters_.pop_front();
+      next->connection = connection_;
+      // Notified under the lock: the waiter owns the condition variable and
+      // may leave as soon as it can take the lock.
+      next->handed.notify_one();
     }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
@@ -273,9 +293,14 @@ class PostgresStore final : public Store {
   PostgresOptions options_;
   const sql::SqlDialect& dialect_ = postgres::PostgresSql();
   std::vector<std::unique_ptr<Connection>> connections_;
+  // A request waiting for a connection; the releasing Lease hands one over.
+  struct Waiter {
+    Connection* connection = nullptr;  // guarded by pool_mutex_
+    std::condition_variable handed;
+  };
   std::mutex pool_mutex_;
-  std::condition_variable freed_;
   std::vector<Connection*> free_;  // guarded by pool_mutex_
+  std::deque<Waiter*> waiters_;    // oldest first; guarded by pool_mutex_
   postgres::PartitionSet partitions_;
   std::mutex publish_mutex_;
   std::condition_variable published_;

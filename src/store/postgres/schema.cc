@@ -330,8 +330,11 @@ Status EnsurePartition(Connection& connection, const MonthPartition& month) {
     FUNDAMENT_RETURN_IF_ERROR(
         connection.Query("SELECT pg_advisory_xact_lock($1)", {SqlValue(kPartitionLock)}).status());
     const std::string name = month.Name();
+    // In the store's own schema: a partition of that name in another schema
+    // on the search path (another instance's) is not this store's.
     FUNDAMENT_ASSIGN_OR_RETURN(Rows exists,
-                               connection.Query("SELECT to_regclass($1) IS NOT NULL", {SqlValue(name)}));
+                               connection.Query("SELECT to_regclass(format('%I.%I', current_schema(), $1::text)) IS NOT NULL",
+                                                {SqlValue(name)}));
     if (exists.row(0).ColumnText(0) == "t") return Status::Ok();
     // The name is built from two integers, the bounds are integers: nothing
     // from a client is in this text.

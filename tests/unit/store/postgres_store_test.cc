@@ -150,6 +150,17 @@ TEST_F(Postgres, PartitionsAreCreatedOnDemandForRowsOutsideThem) {
   EXPECT_EQ(RelatedIds(EntityKind::kDatastream, g.datastream, "Observations"), std::vector<int64_t>{old});
 }
 
+TEST_F(Postgres, ATableOfAPartitionsNameInAnotherSchemaIsNotTakenForIt) {
+  // Another instance's partition, or any table of that name, on the search path.
+  EXPECT_EQ(Scalar("CREATE TABLE IF NOT EXISTS public.observation_y1997m07 (x integer)"), "");
+  Graph g = MakeGraph();
+  int64_t id = MakeObservation(g.datastream, 0, "1997-07-04T00:00:00Z");
+  EXPECT_GT(id, 0);
+  EXPECT_TRUE(HasPartition("observation_y1997m07"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM observation_y1997m07"), "1");
+  EXPECT_EQ(Scalar("DROP TABLE public.observation_y1997m07"), "");
+}
+
 TEST_F(Postgres, APartitionOfARolledBackWriteGoesWithItAndComesBackWhenNeeded) {
   Graph g = MakeGraph();
   Status failed = Write([&](WriteTransaction& tx) -> Status {
