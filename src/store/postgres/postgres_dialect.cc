@@ -16,9 +16,20 @@ using sql::Rounding;
 using sql::SpatialRelation;
 using sql::StringFunction;
 
-// The JSON value at the path in `path_placeholder` (a text[] literal).
+// The JSON value at the path in `path_placeholder` (a strict SQL/JSON path,
+// PostgresDialect::JsonPath), or NULL where the path leads nowhere: silent,
+// so that a member of a non-object or an index into a non-array is no error.
 std::string At(std::string_view json, std::string_view path_placeholder) {
-  return fmt::format("({} #> CAST({} AS text[]))", json, path_placeholder);
+  return fmt::format("jsonb_path_query_first({}, CAST({} AS jsonpath), '{{}}', true)", json, path_placeholder);
+}
+
+// As the SQLite store reads paths: a member of digits only (up to nine) is an
+// array index, any other member an object member's name.
+bool IsArrayIndex(std::string_view member) {
+  if (member.empty() || member.size() > 9) return false;
+  for (char c : member)
+    if (c < '0' || c > '9') return false;
+  return true;
 }
 
 std::string Predicate(std::string_view function, std::string_view a, std::string_view b) {
@@ -51,24 +62,35 @@ std::string DateOf(std::string_view instant, std::string_view shift_days) {
 std::string PostgresDialect::Placeholder(int index) const { return fmt::format("${}", index); }
 
 Result<sql::SqlValue> PostgresDialect::JsonPath(const std::vector<std::string>& members) const {
-  // A text[] literal with every element quoted; inside quotes only the quote
-  // and the backslash need escaping. A member of digits indexes an array (and
-  // names an object member "0" too, as #> reads it).
-  std::string path = "{";
-  for (size_t i = 0; i < members.size(); ++i) {
-    const std::string& member = members[i];
+  // A strict SQL/JSON path (strict: an index of a non-array or a member of a
+  // non-object does not wrap or unwrap, it leads nowhere, as in SQLite).
+  // Names are double-quoted path strings, escaped as JSON strings are.
+  std::string path = "strict $";
+  for (const std::string& member : members) {
+    if (member.empty()) return BadRequest("an empty member name cannot be addressed");
     if (member.find('\0') != std::string::npos) {
       return BadRequest("a member name with a NUL character cannot be addressed");
     }
-    if (i > 0) path += ',';
-    path += '"';
+    if (IsArrayIndex(member)) {
+      path += '[';
+      path += member;
+      path += ']';
+      continue;
+    }
+    path += ".\"";
     for (char c : member) {
-      if (c == '"' || c == '\\') path += '\\';
-      path += c;
+      const auto byte = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        path += '\\';
+        path += c;
+      } else if (byte < 0x20) {
+        path += fmt::format("\\u{:04x}", byte);
+      } else {
+        path += c;
+      }
     }
     path += '"';
   }
-  path += '}';
   return sql::SqlValue(std::move(path));
 }
 
@@ -86,8 +108,7 @@ std::string PostgresDialect::JsonRead(std::string_view json, std::string_view pa
       return fmt::format(
           "(CASE WHEN jsonb_typeof({0}) = 'number' THEN fundament_float(CAST({0} AS numeric)) END)", value);
     case JsonAs::kString:
-      return fmt::format("(CASE WHEN jsonb_typeof({0}) = 'string' THEN ({1} #>> CAST({2} AS text[])) END)",
-                         value, json, path);
+      return fmt::format("(CASE WHEN jsonb_typeof({0}) = 'string' THEN ({0} #>> '{{}}') END)", value);
     case JsonAs::kBoolean:
       return fmt::format("(CASE WHEN jsonb_typeof({0}) = 'boolean' THEN CAST({0} AS boolean) END)", value);
     case JsonAs::kValue:

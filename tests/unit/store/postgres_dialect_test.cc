@@ -77,14 +77,15 @@ TEST(PostgresDialect, NumbersPlaceholders) {
   EXPECT_EQ(D().Placeholder(12), "$12");
 }
 
-TEST(PostgresDialect, JsonPathIsAQuotedTextArray) {
-  auto path = D().JsonPath({"a.b", "c\"d", "e\\f", "0", "ü"});
+TEST(PostgresDialect, JsonPathIsAStrictPathOfQuotedNames) {
+  auto path = D().JsonPath({"a.b", "c\"d", "e\\f", "0", "ü", "-1", "1234567890", "tab\t"});
   ASSERT_TRUE(path.ok());
-  EXPECT_EQ(std::get<std::string>(*path), R"({"a.b","c\"d","e\\f","0","ü"})");
+  EXPECT_EQ(std::get<std::string>(*path), R"(strict $."a.b"."c\"d"."e\\f"[0]."ü"."-1"."1234567890"."tab\u0009")");
   auto empty = D().JsonPath({});
   ASSERT_TRUE(empty.ok());
-  EXPECT_EQ(std::get<std::string>(*empty), "{}");
+  EXPECT_EQ(std::get<std::string>(*empty), "strict $");
   EXPECT_FALSE(D().JsonPath({std::string("a\0b", 3)}).ok());
+  EXPECT_FALSE(D().JsonPath({"a", ""}).ok());
 }
 
 TEST_F(PostgresDialectTest, JsonMembersOfEveryType) {
@@ -113,7 +114,13 @@ TEST_F(PostgresDialectTest, JsonMembersOfEveryType) {
   EXPECT_EQ(Read(json, {"ü"}, JsonAs::kNumber), "3");
   EXPECT_EQ(Read(json, {"a.b"}, JsonAs::kNumber), "4");
   EXPECT_EQ(Read(json, {"c d"}, JsonAs::kNumber), "5");
-  EXPECT_EQ(Read(json, {"0"}, JsonAs::kNumber), "6");
+  // Digits index arrays only, as in the SQLite store; other names are members only.
+  EXPECT_EQ(Read(json, {"0"}, JsonAs::kNumber), "NULL");
+  EXPECT_EQ(Read(json, {"a", "0"}, JsonAs::kNumber), "10");
+  EXPECT_EQ(Read(json, {"a", "-1"}, JsonAs::kNumber), "NULL");
+  EXPECT_EQ(Read(json, {"o", "0"}, JsonAs::kNumber), "NULL");
+  EXPECT_EQ(Read(json, {"a", "w"}, JsonAs::kNumber), "NULL");
+  EXPECT_EQ(Read(R"({"t\tab":8})", {"t\tab"}, JsonAs::kNumber), "8");
   // kValue: JSON null and absence are both SQL NULL; other values are jsonb.
   EXPECT_EQ(Read(json, {"z"}, JsonAs::kValue), "NULL");
   EXPECT_EQ(Read(json, {"missing"}, JsonAs::kValue), "NULL");
@@ -122,7 +129,7 @@ TEST_F(PostgresDialectTest, JsonMembersOfEveryType) {
   EXPECT_EQ(Read(json, {}, JsonAs::kString), "NULL");
   EXPECT_EQ(Read(R"("top")", {}, JsonAs::kString), "top");
   // A NULL column reads as NULL in every type.
-  EXPECT_EQ(Eval(D().JsonRead("CAST(NULL AS jsonb)", P(1), JsonAs::kNumber), {std::string("{\"a\"}")}),
+  EXPECT_EQ(Eval(D().JsonRead("CAST(NULL AS jsonb)", P(1), JsonAs::kNumber), {std::string(R"(strict $."a")")}),
             "NULL");
 }
 
@@ -205,7 +212,7 @@ TEST_F(PostgresDialectTest, DoubleArithmeticOverflowsToInfinityNeverAnError) {
   EXPECT_EQ(Read(R"({"x":1e400,"y":-1e400,"z":1e-400})", {"z"}, JsonAs::kNumber), "0");
   EXPECT_EQ(Read(R"({"x":1e400})", {"x"}, JsonAs::kNumber), "Infinity");
   EXPECT_EQ(Eval(D().JsonRead("CAST(" + P(1) + " AS jsonb)", P(2), JsonAs::kNumber) + " > " + P(3),
-                 {std::string(R"({"x":1e400})"), std::string(R"({"x"})"), 1.5}),
+                 {std::string(R"({"x":1e400})"), std::string(R"(strict $."x")"), 1.5}),
             "t");
   EXPECT_EQ(Eval(D().Arithmetic(ArithmeticOp::kMultiply, D().ToDouble(P(1)), P(2), NumberKind::kDouble) +
                      " > " + P(3),

@@ -153,7 +153,7 @@ class PostgresFilter : public StoreTest {
     const int64_t t2 =
         Thing("beta", "  padded  ",
               R"({"v":5.0,"p":2,"q":"3","installed":"not a time","level":null,"owner":"Stadtwerke",)"
-              R"("lvl":{"max":"n/a"}})");
+              R"("lvl":{"max":"n/a"},"tags":{"0":"zero"}})");
     Thing("", "", R"({"v":"5","p":"x","q":"x","installed":12})");
     Thing("Größe", "x", R"({"v":true,"c d":2})");
     Thing("\xF0\x9F\x8C\x8A wave", "x", R"({"v":{"w":5}})");
@@ -414,6 +414,10 @@ const std::vector<Case>& Cases() {
       {K::kThing, "properties/lvl/max gt 5"},
       {K::kThing, "properties/lvl/max eq 'n/a'"},
       {K::kThing, "properties/tags/1 eq 'tide'"},
+      // Digits index arrays only, never name an object's member.
+      {K::kThing, "properties/tags/0 eq 'water'"},
+      {K::kThing, "properties/tags/0 eq 'zero'"},
+      {K::kThing, "properties/tags/0 ne null"},
       {K::kThing, "properties/owner eq null"},
       {K::kThing, "properties/owner ne 'Stadtwerke'"},
       {K::kThing, "properties/v eq properties/v"},
