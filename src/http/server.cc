@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/event_loop.h"
 #include "http/cors.h"
 #include "http/log_event.h"
 #include "http/request_id.h"
@@ -666,26 +667,8 @@ void ServerCore::BeginShutdown() {
 }
 
 void ServerCore::Run() {
-  int threads =
-      options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
-  threads = std::max(threads, 1);
-  auto run_loop = [this] {
-    for (;;) {
-      try {
-        io_.run();
-        return;
-      } catch (const std::exception& e) {
-        // Handlers catch their own errors; reaching here is a bug elsewhere,
-        // and one bad connection must not end the server.
-        spdlog::error("unexpected exception in the event loop: {}", e.what());
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (int i = 1; i < threads; ++i) pool.emplace_back(run_loop);
-  run_loop();
-  for (auto& thread : pool) thread.join();
+  RunEventLoop(io_, options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency()),
+               "HTTP");
   // After a shutdown timeout connections are closed with handlers still
   // running; a thread cannot be cancelled, so they are waited for.
   if (handler_pool_) handler_pool_->join();

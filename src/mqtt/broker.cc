@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/event_loop.h"
 #include "mqtt/broker_core.h"
 #include "mqtt/topic.h"
 
@@ -179,24 +180,7 @@ std::vector<std::shared_ptr<Connection>> Broker::Core::OpenConnections() {
 }
 
 void Broker::Core::Run() {
-  int threads = std::max(options_.threads, 1);
-  auto run_loop = [this] {
-    for (;;) {
-      try {
-        io_.run();
-        return;
-      } catch (const std::exception& e) {
-        // Handlers catch their own errors; reaching here is a bug elsewhere,
-        // and one bad connection must not end the broker.
-        spdlog::error("unexpected exception in the MQTT event loop: {}", e.what());
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (int i = 1; i < threads; ++i) pool.emplace_back(run_loop);
-  run_loop();
-  for (auto& thread : pool) thread.join();
+  RunEventLoop(io_, options_.threads, "MQTT");
   if (hook_pool_) hook_pool_->join();
   // The post in OnConnectionEnded can let the loop finish while the posting
   // thread still holds a copy of the strand; wait until it has let go.
