@@ -46,6 +46,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -54,6 +55,7 @@
 #include "common/result.h"
 #include "events/change_feed.h"
 #include "mqtt/broker.h"
+#include "sta/entity_input.h"
 #include "sta/entity_output.h"
 #include "sta/mqtt_topic.h"
 #include "sta/service.h"
@@ -137,6 +139,9 @@ class Bridge {
   // The hooks (see the file comment).
   bool OnSubscribe(const mqtt::ClientInfo& client, const std::string& filter, mqtt::QoS requested);
   void OnUnsubscribe(const mqtt::ClientInfo& client, const std::string& filter);
+  std::vector<mqtt::PublishDecision> OnPublishBatch(const mqtt::ClientInfo& client,
+                                                    std::span<const mqtt::Publish> run);
+  // OnPublishBatch for one message.
   mqtt::PublishDecision OnPublish(const mqtt::ClientInfo& client, const mqtt::Publish& publish);
 
  private:
@@ -157,6 +162,16 @@ class Bridge {
     std::string topic;
     std::string payload;
   };
+  // A client message that passed the checks that need no store.
+  struct Creation {
+    size_t index;  // in the run
+    odata::ResourcePath path;
+    sta::EntityInput input;
+  };
+
+  // Counts and logs a dropped client message; returns kSwallow.
+  mqtt::PublishDecision Refuse(const mqtt::ClientInfo& client, const mqtt::Publish& publish,
+                               const Error& error);
 
   void Run();
   void PublishBatch(const std::vector<events::ChangeEvent>& batch);
