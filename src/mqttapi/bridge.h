@@ -18,17 +18,23 @@
 //   be published twice in its latest state. Every committed write, whoever
 //   made it (HTTP, $batch, CreateObservations, MQTT), is published this way
 //   once, after its commit.
-// - Creating Observations (on_publish): a message to a creation topic is
-//   parsed as the JSON of one Observation and created through the same write
-//   path as an HTTP POST (Service::ApplyWrite in one store write), so the
-//   same validation applies. The hook returns only after the commit, so the
-//   PUBACK of a QoS 1 message means the Observation is on disk. Invalid
-//   messages are dropped (acknowledged, nothing written) and logged at info
-//   with the reason; when the store cannot write, the client is disconnected
-//   without an acknowledgement, so that it sends the message again. Messages
-//   to any other topic are acknowledged and dropped: clients cannot publish
-//   to each other, nor in the name of the server. The broker never routes a
-//   client's message itself (retained flags are therefore without effect).
+// - Creating Observations (on_publish_batch): a message to a creation topic
+//   is parsed as the JSON of one Observation and created through the same
+//   write path as an HTTP POST (sta::Writer::Create), so the same validation
+//   applies. The broker hands over a client's messages in runs (mqtt/broker.h);
+//   each message is checked on its own, and the valid ones of a run are
+//   created in one store write, in message order. When that write fails for
+//   one message (what only the store can tell, e.g. a Datastream deleted
+//   meanwhile), it is rolled back and the messages are written one by one,
+//   so that only that one is dropped. The hook returns only after the commit,
+//   so the PUBACK of a QoS 1 message means the Observation is on disk.
+//   Invalid messages are dropped (acknowledged, nothing of them written) and
+//   logged at info with the reason; when the store cannot write, the client
+//   is disconnected without an acknowledgement, so that it sends the
+//   messages again. Messages to any other topic are acknowledged and
+//   dropped: clients cannot publish to each other, nor in the name of the
+//   server. The broker never routes a client's message itself (retained
+//   flags are therefore without effect).
 //
 // Threading: the hooks run on the broker's hook threads, concurrently; the
 // publisher runs on one thread of the bridge's own, started by Start().
@@ -117,8 +123,8 @@ class Bridge {
   Bridge& operator=(const Bridge&) = delete;
 
   // The hooks to install in BrokerOptions; they call this bridge, which
-  // must outlive the broker's Run(). on_publish and on_subscribe work
-  // before Start() too.
+  // must outlive the broker's Run(). on_publish_batch and on_subscribe
+  // work before Start() too.
   mqtt::BrokerHooks Hooks();
 
   // Starts publishing the store's changes to `sink` (which must outlive
