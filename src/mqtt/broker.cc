@@ -250,6 +250,36 @@ PublishDecision Broker::Core::CallOnPublish(const ClientInfo& client, const mqtt
   return PublishDecision::kDisconnect;
 }
 
+std::vector<PublishDecision> Broker::Core::CallOnPublishBatch(const ClientInfo& client,
+                                                              std::span<const mqtt::Publish> run) {
+  std::vector<PublishDecision> decisions;
+  if (!options_.hooks.on_publish_batch) {
+    decisions.assign(run.size(), PublishDecision::kRoute);
+    return decisions;
+  }
+  try {
+    decisions = options_.hooks.on_publish_batch(client, run);
+    if (decisions.size() != run.size()) {
+      spdlog::error("MQTT on_publish_batch hook returned {} decisions for {} messages of client '{}'",
+                    decisions.size(), run.size(), client.client_id);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("MQTT on_publish_batch hook failed for client '{}': {}", client.client_id, e.what());
+    decisions.clear();
+  } catch (...) {
+    spdlog::error("MQTT on_publish_batch hook failed for client '{}' with an exception of unknown type",
+                  client.client_id);
+    decisions.clear();
+  }
+  decisions.resize(run.size(), PublishDecision::kDisconnect);
+  return decisions;
+}
+
+PublishDecision Broker::Core::DecideWill(const ClientInfo& client, const mqtt::Publish& will) {
+  if (options_.hooks.on_publish_batch) return CallOnPublishBatch(client, std::span(&will, 1)).front();
+  return CallOnPublish(client, will);
+}
+
 bool Broker::Core::CallOnSubscribe(const ClientInfo& client, const std::string& filter, QoS requested) {
   if (!options_.hooks.on_subscribe) return true;
   try {

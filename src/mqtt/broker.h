@@ -58,14 +58,32 @@
 // `hook_threads` threads the broker owns, else (both unset) inline on the
 // network threads, where they must be quick. Per client, hooks run one at a
 // time and in packet order: while a hook for a client's packet runs, the
-// broker reads nothing further from that client (deliveries to it continue).
-// For QoS 1 the PUBACK is sent only after on_publish has returned and the
-// message has been routed, so a message is acknowledged only once the
-// application has taken it (an Observation created). Hooks of different
-// clients run concurrently on a multi-threaded executor. The calls that are
-// notifications only — on_unsubscribe at a session's end, on_publish for a
-// will — are not waited for. Hooks may call Publish() and HasSubscriber(); the
-// broker holds no lock while a hook runs.
+// broker handles nothing further from that client (deliveries to it
+// continue); it reads at most one read buffer ahead, which it handles once
+// the hook has returned. For QoS 1 the PUBACK is sent only after the hook
+// has returned and the message has been routed, so a message is
+// acknowledged only once the application has taken it (an Observation
+// created). Hooks of different clients run concurrently on a multi-threaded
+// executor. The calls that are notifications only — on_unsubscribe at a
+// session's end, the publish hook for a will — are not waited for. Hooks may
+// call Publish() and HasSubscriber(); the broker holds no lock while a hook
+// runs.
+//
+// Runs of PUBLISH packets (on_publish_batch): when the application sets
+// on_publish_batch, the broker hands it a client's PUBLISH packets in runs:
+// the PUBLISH packets (QoS 0 and 1) already read from the client one after
+// another — in the bytes of one read, or read while the client's previous
+// hook ran — up to max_publish_batch packets and about
+// max_publish_batch_bytes of topics and payloads. The broker never waits for
+// more packets to fill a run: a lone PUBLISH is a run of one. PINGREQs
+// between the PUBLISH packets do not end a run (they need no hook); any
+// other packet, a QoS 2 PUBLISH or malformed bytes end it, and are handled
+// after the run's hook has returned. Once it has, the broker acts on the
+// decisions in packet order — routing, PUBACK, PINGRESP, each where its
+// packet was — and stops at the first kDisconnect: the packets after it are
+// neither routed nor acknowledged. So a client's answers keep the order of
+// its packets, a PUBACK still follows the hook that took its message, and a
+// PINGRESP means that every PUBLISH before its PINGREQ was handled.
 //
 // Shutdown: Stop() stops accepting, then lets every connection finish the
 // hook it is running (with its PUBACK), write what is queued for it as far as
@@ -83,8 +101,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "mqtt/codec.h"
@@ -130,8 +150,14 @@ struct BrokerHooks {
   // the user name and password); anything but kAccepted refuses it.
   std::function<ConnectReturnCode(const ClientInfo&, const Connect&)> on_connect;
   // Called for every PUBLISH from a client, and for a will before it is
-  // published (with packet_id 0), before it is routed.
+  // published (with packet_id 0), before it is routed. Not called when
+  // on_publish_batch is set.
   std::function<PublishDecision(const ClientInfo&, const Publish&)> on_publish;
+  // Called instead of on_publish, when set, with a run of a client's PUBLISH
+  // packets in packet order (see the file comment), and with a will alone.
+  // Returns one decision per packet, in the same order; a result of another
+  // size counts as kDisconnect for the packets without a decision.
+  std::function<std::vector<PublishDecision>(const ClientInfo&, std::span<const Publish>)> on_publish_batch;
   // Called for every topic filter of a SUBSCRIBE with the QoS asked for;
   // false refuses it (SUBACK 0x80) and leaves the session's subscription to
   // that filter, if any, as it was.
@@ -158,6 +184,11 @@ struct BrokerOptions {
   size_t max_queued_messages = 1000;
   size_t max_queued_bytes = 4 << 20;
   size_t max_inflight = 32;  // 1 to 65535
+  // The most PUBLISH packets of a client handed to on_publish_batch at once
+  // (1: one at a time), and the topic plus payload bytes after which a run
+  // ends (the packet that reaches them is the run's last).
+  size_t max_publish_batch = 256;
+  size_t max_publish_batch_bytes = 256 << 10;
   OverflowPolicy overflow_policy = OverflowPolicy::kDropNew;
   // Retained messages in all; a new retained topic beyond them is routed but
   // not retained (BrokerStats::retained_dropped).

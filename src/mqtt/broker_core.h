@@ -33,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -120,6 +121,12 @@ class Broker::Core {
   // The hooks, each guarded against exceptions (see BrokerHooks).
   ConnectReturnCode CallOnConnect(const ClientInfo& client, const Connect& connect);
   PublishDecision CallOnPublish(const ClientInfo& client, const mqtt::Publish& publish);
+  // on_publish_batch; always one decision per publish.
+  std::vector<PublishDecision> CallOnPublishBatch(const ClientInfo& client,
+                                                  std::span<const mqtt::Publish> run);
+  // Decides about a will: by on_publish_batch (a run of one) when it is set,
+  // else by on_publish, else kRoute.
+  PublishDecision DecideWill(const ClientInfo& client, const mqtt::Publish& will);
   bool CallOnSubscribe(const ClientInfo& client, const std::string& filter, QoS requested);
   void CallOnUnsubscribe(const ClientInfo& client, const std::vector<std::string>& filters);
   // Calls on_unsubscribe for each filter on the hook executor, not waiting.
@@ -272,6 +279,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void FinishConnect(ConnectReturnCode code);
   void HandlePublish(Publish publish);
   void FinishPublish(Publish publish, PublishDecision decision);
+  // Gathers the run of PUBLISH packets that begins with `first` from the
+  // bytes already read and hands it to on_publish_batch.
+  void CollectRun(Publish first);
+  // Acts on the decisions about `run`, in packet order, with the PINGRESPs
+  // of the PINGREQs read among its packets (`pings[k]`: how many of the
+  // run's PUBLISH packets came before the k-th PINGREQ).
+  void FinishRun(std::vector<Publish>& run, const std::vector<PublishDecision>& decisions,
+                 const std::vector<size_t>& pings);
   void HandleSubscribe(Subscribe subscribe);
   void HandleUnsubscribe(const Unsubscribe& unsubscribe);
   void OnDecodeError(const Error& error);
@@ -300,6 +315,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Decoder decoder_;
   std::array<char, 16 * 1024> read_buffer_;
   std::string_view unread_;  // into read_buffer_
+  // What ended the last run of PUBLISH packets (a packet other than PUBLISH
+  // or PINGREQ, or a decoding error): handled once the run's hook has
+  // returned, before any further byte.
+  std::optional<Packet> held_packet_;
+  std::optional<Error> held_error_;
   Phase phase_ = Phase::kAwaitingConnect;
   End closing_end_ = End::kShutdown;  // why, in kClosing
   bool reading_ = false;

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <utility>
 
@@ -118,6 +119,8 @@ void Connection::OnRead(boost::system::error_code ec, size_t n) {
   }
   BrokerCounters::Add(core_.counters().bytes_received, n);
   unread_ = std::string_view(read_buffer_.data(), n);
+  // Read ahead while a hook ran: handled once it has returned.
+  if (busy_) return;
   Process();
 }
 
@@ -125,6 +128,17 @@ void Connection::Process() {
   // One packet at a time, in order; a hook (busy_) or a phase change stops
   // the loop, and Resume or OnWrite restarts it.
   while (!busy_ && (phase_ == Phase::kAwaitingConnect || phase_ == Phase::kConnected)) {
+    if (held_error_) {
+      Error error = std::move(*held_error_);
+      held_error_.reset();
+      return OnDecodeError(error);
+    }
+    if (held_packet_) {
+      Packet packet = std::move(*held_packet_);
+      held_packet_.reset();
+      Handle(std::move(packet));
+      continue;
+    }
     if (control_.size() >= kMaxPendingControlBytes) return;
     if (unread_.empty()) return Read();
     Result<std::optional<Packet>> next = decoder_.Next(&unread_);
@@ -251,6 +265,7 @@ void Connection::HandlePublish(Publish publish) {
     return ProtocolError(fmt::format("PUBLISH with QoS 2 on '{}': this broker grants at most QoS 1",
                                      publish.topic.substr(0, 64)));
   }
+  if (core_.options().hooks.on_publish_batch) return CollectRun(std::move(publish));
   if (!core_.options().hooks.on_publish) return FinishPublish(std::move(publish), PublishDecision::kRoute);
   auto shared = std::make_shared<const Publish>(std::move(publish));
   Offload([core = &core_, client = client_, shared] { return core->CallOnPublish(*client, *shared); },
@@ -272,6 +287,58 @@ void Connection::FinishPublish(Publish publish, PublishDecision decision) {
   // accepted ownership of the message [MQTT-4.3.2-2], so an acknowledged
   // message is never one the application did not take.
   if (acknowledge) Send(Puback{packet_id});
+}
+
+void Connection::CollectRun(Publish first) {
+  const BrokerOptions& options = core_.options();
+  const size_t max_packets = std::max<size_t>(options.max_publish_batch, 1);
+  auto run = std::make_shared<std::vector<Publish>>();
+  std::vector<size_t> pings;
+  size_t bytes = first.topic.size() + first.payload.size();
+  run->push_back(std::move(first));
+  // Only packets whose bytes are already here: a run never waits for more.
+  while (run->size() < max_packets && bytes < options.max_publish_batch_bytes && !unread_.empty()) {
+    Result<std::optional<Packet>> next = decoder_.Next(&unread_);
+    if (!next.ok()) {
+      held_error_ = next.error();
+      break;
+    }
+    if (!next->has_value()) continue;
+    last_packet_ = Clock::now();
+    Packet& packet = **next;
+    if (Publish* publish = std::get_if<Publish>(&packet);
+        publish != nullptr && publish->qos != QoS::kExactlyOnce) {
+      BrokerCounters::Add(core_.counters().messages_received);
+      bytes += publish->topic.size() + publish->payload.size();
+      run->push_back(std::move(*publish));
+      continue;
+    }
+    if (std::holds_alternative<Pingreq>(packet)) {
+      pings.push_back(run->size());
+      continue;
+    }
+    held_packet_ = std::move(packet);
+    break;
+  }
+  Offload([core = &core_, client = client_, run] { return core->CallOnPublishBatch(*client, *run); },
+          [this, run, pings = std::move(pings)](const std::vector<PublishDecision>& decisions) {
+            FinishRun(*run, decisions, pings);
+          });
+  // With the buffer handled, the next bytes are read while the hook runs;
+  // they wait for it (OnRead) and make the next run.
+  if (busy_ && unread_.empty() && !held_packet_ && !held_error_) Read();
+}
+
+void Connection::FinishRun(std::vector<Publish>& run, const std::vector<PublishDecision>& decisions,
+                           const std::vector<size_t>& pings) {
+  size_t ping = 0;
+  for (size_t i = 0; i < run.size(); ++i) {
+    for (; ping < pings.size() && pings[ping] == i; ++ping) Send(Pingresp{});
+    FinishPublish(std::move(run[i]), decisions[i]);
+    // The connection is closing: nothing after this packet is handled.
+    if (decisions[i] == PublishDecision::kDisconnect) return;
+  }
+  for (; ping < pings.size(); ++ping) Send(Pingresp{});
 }
 
 void Connection::HandleSubscribe(Subscribe subscribe) {
@@ -456,9 +523,10 @@ void Connection::PublishWill() {
   will.qos = will_->qos;
   will.retain = will_->retain;
   spdlog::debug("{}: publishing its will on '{}'", Describe(), will.topic.substr(0, 64));
-  if (!core_.options().hooks.on_publish) return core_.Route(MessageFrom(std::move(will)));
+  if (!core_.options().hooks.on_publish && !core_.options().hooks.on_publish_batch)
+    return core_.Route(MessageFrom(std::move(will)));
   auto run = [self = shared_from_this(), will = std::move(will)]() mutable {
-    if (self->core_.CallOnPublish(*self->client_, will) == PublishDecision::kRoute)
+    if (self->core_.DecideWill(*self->client_, will) == PublishDecision::kRoute)
       self->core_.Route(MessageFrom(std::move(will)));
   };
   net::any_io_executor hooks = core_.hook_executor();

@@ -83,8 +83,8 @@ mqtt::BrokerHooks Bridge::Hooks() {
   hooks.on_unsubscribe = [this](const mqtt::ClientInfo& client, const std::string& filter) {
     OnUnsubscribe(client, filter);
   };
-  hooks.on_publish = [this](const mqtt::ClientInfo& client, const mqtt::Publish& publish) {
-    return OnPublish(client, publish);
+  hooks.on_publish_batch = [this](const mqtt::ClientInfo& client, std::span<const mqtt::Publish> run) {
+    return OnPublishBatch(client, run);
   };
   return hooks;
 }
@@ -195,41 +195,118 @@ void Bridge::OnUnsubscribe(const mqtt::ClientInfo&, const std::string& filter) {
 }
 
 mqtt::PublishDecision Bridge::OnPublish(const mqtt::ClientInfo& client, const mqtt::Publish& publish) {
-  auto refuse = [&](const std::string& reason) {
-    messages_refused_.fetch_add(1, std::memory_order_relaxed);
-    spdlog::info("MQTT: message of client '{}' to '{}' dropped: {}", Shown(client.client_id),
-                 Shown(publish.topic), reason);
-    return mqtt::PublishDecision::kSwallow;
-  };
+  return OnPublishBatch(client, std::span(&publish, 1)).front();
+}
+
+mqtt::PublishDecision Bridge::Refuse(const mqtt::ClientInfo& client, const mqtt::Publish& publish,
+                                     const Error& error) {
+  messages_refused_.fetch_add(1, std::memory_order_relaxed);
+  std::string reason = error.message;
+  if (!error.field.empty() && reason.find(error.field) == std::string::npos)
+    reason += fmt::format(" (at {})", error.field);
+  spdlog::info("MQTT: message of client '{}' to '{}' dropped: {}", Shown(client.client_id),
+               Shown(publish.topic), reason);
+  return mqtt::PublishDecision::kSwallow;
+}
+
+std::vector<mqtt::PublishDecision> Bridge::OnPublishBatch(const mqtt::ClientInfo& client,
+                                                          std::span<const mqtt::Publish> run) {
+  // Every message is acknowledged unless the store cannot write; the broker
+  // stops at the first kDisconnect, so nothing after it needs deciding.
+  std::vector<mqtt::PublishDecision> decisions(run.size(), mqtt::PublishDecision::kSwallow);
+  std::vector<Creation> creations;
+  creations.reserve(run.size());
+  size_t end = run.size();
+  // Each message on its own: its topic, its JSON and the Observation in it.
+  // What fails here is dropped without touching the store.
+  for (size_t i = 0; i < run.size(); ++i) {
+    const mqtt::Publish& publish = run[i];
+    try {
+      Result<sta::CreationTopic> topic = sta::ParseCreationTopic(publish.topic);
+      if (!topic.ok()) {
+        decisions[i] = Refuse(client, publish, topic.error());
+        continue;
+      }
+      Result<json::value> body = sta::ParseJsonBody(publish.payload);
+      if (!body.ok()) {
+        decisions[i] = Refuse(client, publish, body.error());
+        continue;
+      }
+      Result<sta::EntityInput> input = sta::Writer::ParseCreate(topic->path, *body);
+      if (!input.ok()) {
+        decisions[i] = Refuse(client, publish, input.error());
+        continue;
+      }
+      creations.push_back({i, std::move(topic->path), std::move(input).value()});
+    } catch (const std::exception& e) {
+      spdlog::error("MQTT: message of client '{}' to '{}' failed: {}", Shown(client.client_id),
+                    Shown(publish.topic), e.what());
+      decisions[i] = mqtt::PublishDecision::kDisconnect;
+      end = i;
+      break;
+    }
+  }
+  if (creations.empty()) return decisions;
+
+  // The valid ones in one write. What only the store can tell (the
+  // Datastream does not exist, or was deleted meanwhile; no Location to
+  // derive a FeatureOfInterest from) fails the whole write, and may have
+  // left part of that message written before it failed: then each message
+  // is written on its own, so that only that one is dropped.
+  size_t failed = creations.size();
+  Status written = Status::Ok();
   try {
-    Result<sta::CreationTopic> topic = sta::ParseCreationTopic(publish.topic);
-    if (!topic.ok()) return refuse(topic.error().message);
-    Result<json::value> body = sta::ParseJsonBody(publish.payload);
-    if (!body.ok()) return refuse(body.error().message);
-    // The write path of an HTTP POST to the same path (Service::Dispatch).
-    Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
-      FUNDAMENT_ASSIGN_OR_RETURN(auto created, service_.ApplyWrite(txn, "POST", topic->path, *body));
-      (void)created;
+    written = store_.Write([&](store::WriteTransaction& txn) -> Status {
+      sta::Writer writer(txn);
+      for (size_t k = 0; k < creations.size(); ++k) {
+        Result<sta::WrittenEntity> created = writer.Create(creations[k].path, creations[k].input);
+        if (!created.ok()) {
+          failed = k;
+          return created.error();
+        }
+      }
       return Status::Ok();
     });
-    if (written.ok()) {
-      observations_created_.fetch_add(1, std::memory_order_relaxed);
-      return mqtt::PublishDecision::kSwallow;
-    }
-    if (written.error().http_status() < 500) {
-      std::string reason = written.error().message;
-      if (!written.error().field.empty() && reason.find(written.error().field) == std::string::npos)
-        reason += fmt::format(" (at {})", written.error().field);
-      return refuse(reason);
-    }
-    spdlog::warn("MQTT: cannot create the Observation of client '{}' on '{}', disconnecting it: {}",
-                 Shown(client.client_id), Shown(publish.topic), written.error().message);
-    return mqtt::PublishDecision::kDisconnect;
   } catch (const std::exception& e) {
-    spdlog::error("MQTT: message of client '{}' to '{}' failed: {}", Shown(client.client_id),
-                  Shown(publish.topic), e.what());
-    return mqtt::PublishDecision::kDisconnect;
+    written = Internal(fmt::format("creating {} Observations failed: {}", creations.size(), e.what()));
+    failed = creations.size();
   }
+  if (written.ok()) {
+    observations_created_.fetch_add(creations.size(), std::memory_order_relaxed);
+    return decisions;
+  }
+  if (failed == creations.size() || written.error().http_status() >= 500) {
+    spdlog::warn("MQTT: cannot create the {} Observation(s) of client '{}', disconnecting it: {}",
+                 creations.size(), Shown(client.client_id), written.error().message);
+    for (size_t i = creations.front().index; i < end; ++i) decisions[i] = mqtt::PublishDecision::kDisconnect;
+    return decisions;
+  }
+  spdlog::debug("MQTT: writing {} Observations of client '{}' one by one: {}", creations.size(),
+                Shown(client.client_id), written.error().message);
+  for (size_t k = 0; k < creations.size(); ++k) {
+    const Creation& creation = creations[k];
+    const mqtt::Publish& publish = run[creation.index];
+    Status one = Internal("not written");
+    try {
+      one = store_.Write([&](store::WriteTransaction& txn) -> Status {
+        sta::Writer writer(txn);
+        return writer.Create(creation.path, creation.input).status();
+      });
+    } catch (const std::exception& e) {
+      one = Internal(e.what());
+    }
+    if (one.ok()) {
+      observations_created_.fetch_add(1, std::memory_order_relaxed);
+    } else if (one.error().http_status() < 500) {
+      decisions[creation.index] = Refuse(client, publish, one.error());
+    } else {
+      spdlog::warn("MQTT: cannot create the Observation of client '{}' on '{}', disconnecting it: {}",
+                   Shown(client.client_id), Shown(publish.topic), one.error().message);
+      for (size_t i = creation.index; i < end; ++i) decisions[i] = mqtt::PublishDecision::kDisconnect;
+      break;
+    }
+  }
+  return decisions;
 }
 
 // --- Publishing --------------------------------------------------------------

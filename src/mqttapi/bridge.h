@@ -18,17 +18,23 @@
 //   be published twice in its latest state. Every committed write, whoever
 //   made it (HTTP, $batch, CreateObservations, MQTT), is published this way
 //   once, after its commit.
-// - Creating Observations (on_publish): a message to a creation topic is
-//   parsed as the JSON of one Observation and created through the same write
-//   path as an HTTP POST (Service::ApplyWrite in one store write), so the
-//   same validation applies. The hook returns only after the commit, so the
-//   PUBACK of a QoS 1 message means the Observation is on disk. Invalid
-//   messages are dropped (acknowledged, nothing written) and logged at info
-//   with the reason; when the store cannot write, the client is disconnected
-//   without an acknowledgement, so that it sends the message again. Messages
-//   to any other topic are acknowledged and dropped: clients cannot publish
-//   to each other, nor in the name of the server. The broker never routes a
-//   client's message itself (retained flags are therefore without effect).
+// - Creating Observations (on_publish_batch): a message to a creation topic
+//   is parsed as the JSON of one Observation and created through the same
+//   write path as an HTTP POST (sta::Writer::Create), so the same validation
+//   applies. The broker hands over a client's messages in runs (mqtt/broker.h);
+//   each message is checked on its own, and the valid ones of a run are
+//   created in one store write, in message order. When that write fails for
+//   one message (what only the store can tell, e.g. a Datastream deleted
+//   meanwhile), it is rolled back and the messages are written one by one,
+//   so that only that one is dropped. The hook returns only after the commit,
+//   so the PUBACK of a QoS 1 message means the Observation is on disk.
+//   Invalid messages are dropped (acknowledged, nothing of them written) and
+//   logged at info with the reason; when the store cannot write, the client
+//   is disconnected without an acknowledgement, so that it sends the
+//   messages again. Messages to any other topic are acknowledged and
+//   dropped: clients cannot publish to each other, nor in the name of the
+//   server. The broker never routes a client's message itself (retained
+//   flags are therefore without effect).
 //
 // Threading: the hooks run on the broker's hook threads, concurrently; the
 // publisher runs on one thread of the bridge's own, started by Start().
@@ -46,6 +52,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -54,6 +61,7 @@
 #include "common/result.h"
 #include "events/change_feed.h"
 #include "mqtt/broker.h"
+#include "sta/entity_input.h"
 #include "sta/entity_output.h"
 #include "sta/mqtt_topic.h"
 #include "sta/service.h"
@@ -115,8 +123,8 @@ class Bridge {
   Bridge& operator=(const Bridge&) = delete;
 
   // The hooks to install in BrokerOptions; they call this bridge, which
-  // must outlive the broker's Run(). on_publish and on_subscribe work
-  // before Start() too.
+  // must outlive the broker's Run(). on_publish_batch and on_subscribe
+  // work before Start() too.
   mqtt::BrokerHooks Hooks();
 
   // Starts publishing the store's changes to `sink` (which must outlive
@@ -137,6 +145,9 @@ class Bridge {
   // The hooks (see the file comment).
   bool OnSubscribe(const mqtt::ClientInfo& client, const std::string& filter, mqtt::QoS requested);
   void OnUnsubscribe(const mqtt::ClientInfo& client, const std::string& filter);
+  std::vector<mqtt::PublishDecision> OnPublishBatch(const mqtt::ClientInfo& client,
+                                                    std::span<const mqtt::Publish> run);
+  // OnPublishBatch for one message.
   mqtt::PublishDecision OnPublish(const mqtt::ClientInfo& client, const mqtt::Publish& publish);
 
  private:
@@ -157,6 +168,16 @@ class Bridge {
     std::string topic;
     std::string payload;
   };
+  // A client message that passed the checks that need no store.
+  struct Creation {
+    size_t index;  // in the run
+    odata::ResourcePath path;
+    sta::EntityInput input;
+  };
+
+  // Counts and logs a dropped client message; returns kSwallow.
+  mqtt::PublishDecision Refuse(const mqtt::ClientInfo& client, const mqtt::Publish& publish,
+                               const Error& error);
 
   void Run();
   void PublishBatch(const std::vector<events::ChangeEvent>& batch);

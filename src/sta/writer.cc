@@ -69,12 +69,21 @@ Result<std::optional<ResolvedEntity>> Writer::Resolve(const odata::ResourcePath&
   return ResolvePath([this](const store::ReadRequest& r) { return txn_.Read(r); }, path);
 }
 
-Result<WrittenEntity> Writer::Create(const odata::ResourcePath& path, const json::value& body) {
+Result<EntityInput> Writer::ParseCreate(const odata::ResourcePath& path, const json::value& body) {
   if (!path.is_collection() || path.ref || path.property != nullptr)
     return Error{ErrorCode::kMethodNotAllowed, "POST creates entities in an entity set or a navigation collection"};
-  const model::EntityTypeDef& type = *path.last().type;
-  FUNDAMENT_ASSIGN_OR_RETURN(auto input, ParseEntityInput(type, body, InputMode::kCreate));
+  FUNDAMENT_ASSIGN_OR_RETURN(auto input, ParseEntityInput(*path.last().type, body, InputMode::kCreate));
   if (input.is_link()) return BadRequest("the body links an existing entity; POST needs a new entity");
+  return input;
+}
+
+Result<WrittenEntity> Writer::Create(const odata::ResourcePath& path, const json::value& body) {
+  FUNDAMENT_ASSIGN_OR_RETURN(auto input, ParseCreate(path, body));
+  return Create(path, input);
+}
+
+Result<WrittenEntity> Writer::Create(const odata::ResourcePath& path, const EntityInput& input) {
+  const model::EntityTypeDef& type = *path.last().type;
   FUNDAMENT_ASSIGN_OR_RETURN(auto parent, Resolve(path));
 
   store::References implicit;

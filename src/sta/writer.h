@@ -32,6 +32,14 @@ class Writer {
   // `Datastreams(1)/Observations`, which links the new entity implicitly).
   Result<WrittenEntity> Create(const odata::ResourcePath& path, const boost::json::value& body);
 
+  // The checks of Create that need no store: that `path` takes a POST and
+  // that `body` is a valid new entity of its type (kBadRequest otherwise).
+  // Returns the parsed entity for the Create below.
+  static Result<EntityInput> ParseCreate(const odata::ResourcePath& path, const boost::json::value& body);
+
+  // Create with a body that ParseCreate has accepted for the same `path`.
+  Result<WrittenEntity> Create(const odata::ResourcePath& path, const EntityInput& input);
+
   // PATCH (`replace` false) or PUT (`replace` true) of the entity addressed by `path`.
   Result<WrittenEntity> Update(const odata::ResourcePath& path, const boost::json::value& body, bool replace);
 
@@ -42,8 +50,8 @@ class Writer {
   // (`stream_kind`, `stream_id`) from normalised properties
   // (CreateObservations); `feature_id` when the row names one. Every check
   // runs before the insert, so a kBadRequest leaves nothing written.
-  Result<int64_t> CreateObservation(model::EntityKind stream_kind, int64_t stream_id, boost::json::object properties,
-                                    std::optional<int64_t> feature_id);
+  Result<int64_t> CreateObservation(model::EntityKind stream_kind, int64_t stream_id,
+                                    boost::json::object properties, std::optional<int64_t> feature_id);
 
  private:
   // Creates `input` (or checks that the entity it links exists) and returns
@@ -58,7 +66,8 @@ class Writer {
   Status CheckObservation(boost::json::object& properties, store::References& references,
                           const std::string& field_path);
   Result<int64_t> FeatureFromLocation(const store::References& references, const std::string& field_path);
-  Result<int64_t> DeriveFeature(model::EntityKind stream_kind, int64_t stream_id, const std::string& field_path);
+  Result<int64_t> DeriveFeature(model::EntityKind stream_kind, int64_t stream_id,
+                                const std::string& field_path);
   // Records that Thing `thing_id` is now at its current Locations; nothing
   // when it has none left (a HistoricalLocation needs one or more Locations).
   Status RecordHistoricalLocation(int64_t thing_id);

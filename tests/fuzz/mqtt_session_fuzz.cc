@@ -25,6 +25,11 @@
 // - the limits hold: sessions, connections, retained messages, the size of
 //   one write;
 // - on_unsubscribe is called only for subscriptions on_subscribe allowed;
+// - with on_publish_batch (run on an executor, so that the broker reads
+//   ahead while a hook runs): each run is non-empty and within
+//   max_publish_batch and max_publish_batch_bytes, holds the connection's
+//   PUBLISH packets in the order sent, and a PUBACK comes only for a
+//   message whose run's hook has decided about it;
 // - Stop() ends every connection and Run() returns.
 // Any crash, sanitizer report (ASan, UBSan, LeakSanitizer) or broken
 // invariant (abort) is a bug.
@@ -52,6 +57,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -163,7 +169,7 @@ struct Pipe {
 
 class FuzzTransport final : public Transport {
  public:
-  explicit FuzzTransport(std::shared_ptr<Pipe> pipe) : pipe_(std::move(pipe)) {}
+  FuzzTransport(std::shared_ptr<Pipe> pipe, uint64_t serial) : pipe_(std::move(pipe)), serial_(serial) {}
   net::any_io_executor executor() override { return pipe_->io.get_executor(); }
   void AsyncReadSome(net::mutable_buffer buffer, Handler handler) override {
     pipe_->Read(buffer, std::move(handler));
@@ -172,10 +178,12 @@ class FuzzTransport final : public Transport {
     pipe_->Write(buffer, std::move(handler));
   }
   void Close() override { pipe_->Close(); }
-  std::string remote() const override { return "fuzz"; }
+  // Names the connection, so that the hooks know whose packets they see.
+  std::string remote() const override { return "fuzz-" + std::to_string(serial_); }
 
  private:
   std::shared_ptr<Pipe> pipe_;
+  const uint64_t serial_;
 };
 
 // Runs Broker::Run() on a thread of its own, kept for the whole fuzzing
@@ -276,6 +284,16 @@ struct Client {
 struct Config {
   BrokerOptions options;
   bool hooks = false;
+  bool batch = false;  // on_publish_batch instead of on_publish
+};
+
+// What on_publish_batch may see of one connection: the PUBLISH packets
+// (QoS 0 and 1) the client sent, in order, not yet handed to the hook.
+struct RunModel {
+  std::deque<Publish> sent;
+  std::optional<Will> will;
+  bool stopped = false;        // the model stopped following the client
+  std::set<uint16_t> decided;  // QoS 1 packet ids the hook let through: a PUBACK may follow
 };
 
 Config ReadConfig(const uint8_t* config) {
@@ -290,6 +308,7 @@ Config ReadConfig(const uint8_t* config) {
   o.max_queued_messages = 1 + ((config[0] >> 2) & 7);
   o.overflow_policy = (config[0] & 0x20) ? OverflowPolicy::kDisconnect : OverflowPolicy::kDropNew;
   c.hooks = (config[0] & 0x40) != 0;
+  c.batch = c.hooks && (config[0] & 0x80) != 0;
   o.max_sessions = 2 + (config[1] & 3);
   o.max_connections = 2 + ((config[1] >> 2) & 3);
   o.max_subscriptions_per_client = 1 + ((config[1] >> 4) & 3);
@@ -297,15 +316,20 @@ Config ReadConfig(const uint8_t* config) {
   o.max_retained_bytes = 512;
   o.max_packet_size = 64 + size_t{config[2]} * 8;
   o.max_queued_bytes = 64 + size_t{config[3]} * 32;
+  o.max_publish_batch = 1 + (config[2] & 7);
+  o.max_publish_batch_bytes = 16 + static_cast<size_t>(config[3] & 0x3F) * 4;
   return c;
 }
 
 class Harness {
  public:
   explicit Harness(const Config& config)
-      : options_(config.options), hooks_(config.hooks), work_(io_.get_executor()) {
+      : options_(config.options), hooks_(config.hooks), batch_(config.batch), work_(io_.get_executor()) {
     BrokerOptions options = config.options;
     if (hooks_) InstallHooks(&options.hooks);
+    // On the connections' own event loop, yet not inline: a connection
+    // waits for its hook as with a pool, and the run stays deterministic.
+    if (batch_) options.hook_executor = io_.get_executor();
     broker_ = std::make_unique<Broker>(std::move(options));
     if (!broker_->Start().ok()) Fail("Start failed");
   }
@@ -458,12 +482,25 @@ class Harness {
       if (connect.username == "deny") return ConnectReturnCode::kNotAuthorized;
       return ConnectReturnCode::kAccepted;
     };
-    hooks->on_publish = [](const ClientInfo&, const Publish& publish) {
+    auto decide = [](const Publish& publish) {
       if (publish.topic.starts_with("throw/")) throw std::runtime_error("hook failure");
       if (publish.topic.starts_with("drop/")) return PublishDecision::kDisconnect;
       if (publish.topic.starts_with("swallow/")) return PublishDecision::kSwallow;
       return PublishDecision::kRoute;
     };
+    if (batch_) {
+      hooks->on_publish_batch = [this, decide](const ClientInfo& client, std::span<const Publish> run) {
+        CheckRun(client, run);
+        std::vector<PublishDecision> decisions;
+        for (const Publish& publish : run) decisions.push_back(decide(publish));
+        RunModel& model = runs_[SerialOf(client)];
+        for (size_t i = 0; i < run.size() && decisions[i] != PublishDecision::kDisconnect; ++i)
+          if (run[i].qos == QoS::kAtLeastOnce) model.decided.insert(run[i].packet_id);
+        return decisions;
+      };
+    } else {
+      hooks->on_publish = [decide](const ClientInfo&, const Publish& publish) { return decide(publish); };
+    }
     hooks->on_subscribe = [this](const ClientInfo& client, const std::string& filter, QoS) {
       if (filter.starts_with("deny")) return false;
       ++hook_subscriptions_[{client.client_id, filter}];
@@ -473,6 +510,34 @@ class Harness {
       int& count = hook_subscriptions_[{client.client_id, filter}];
       if (--count < 0) Fail("on_unsubscribe for '" + filter + "' of '" + client.client_id + "' without on_subscribe");
     };
+  }
+
+  static uint64_t SerialOf(const ClientInfo& client) {
+    std::string_view remote = client.remote;
+    if (!remote.starts_with("fuzz-")) Fail("a hook for an unknown connection '" + client.remote + "'");
+    return std::stoull(std::string(remote.substr(5)));
+  }
+
+  // A run handed to on_publish_batch, against the limits and what the
+  // connection sent.
+  void CheckRun(const ClientInfo& client, std::span<const Publish> run) {
+    if (run.empty()) Fail("an empty run");
+    if (run.size() > options_.max_publish_batch) Fail("a run over max_publish_batch");
+    size_t bytes = 0;
+    for (size_t i = 0; i + 1 < run.size(); ++i) bytes += run[i].topic.size() + run[i].payload.size();
+    if (bytes >= options_.max_publish_batch_bytes) Fail("a run that goes on past max_publish_batch_bytes");
+    RunModel& model = runs_[SerialOf(client)];
+    for (const Publish& publish : run) {
+      if (!model.sent.empty() && model.sent.front() == publish) {
+        model.sent.pop_front();
+        continue;
+      }
+      const bool will = run.size() == 1 && model.will && publish.packet_id == 0 &&
+                        publish.topic == model.will->topic && publish.payload == model.will->message;
+      // Past the packet the model stopped at (a hook's kDisconnect), a run
+      // may hold packets the model did not follow.
+      if (!will && !model.stopped) Fail("a run out of the order sent: '" + publish.topic + "'");
+    }
   }
 
   void Open(size_t slot) {
@@ -486,7 +551,7 @@ class Harness {
     auto client = std::make_unique<Client>(io_, options_.max_packet_size, ++serials_);
     client->last_packet = ConnectionClock::now();
     client->slow_disconnects_at_open = broker_->Stats().slow_client_disconnects;
-    Status accepted = broker_->Accept(std::make_unique<FuzzTransport>(client->pipe));
+    Status accepted = broker_->Accept(std::make_unique<FuzzTransport>(client->pipe, client->serial));
     if (!accepted.ok()) {
       if (broker_->Stats().connections_rejected == rejected) Fail("Accept failed without a rejection");
       client->excused = true;
@@ -556,6 +621,7 @@ class Harness {
         c.clean = connect.clean_session;
         c.protocol_level = connect.protocol_level;
         c.expect_refusal = ConnackFor(connect).has_value() || (hooks_ && connect.username == "deny");
+        runs_[c.serial].will = connect.will;
         if (c.expect_refusal) {
           c.stopped = true;
           return;
@@ -574,8 +640,10 @@ class Harness {
             c.violation = c.stopped = true;
             return;
           }
+          runs_[c.serial].sent.push_back(publish);
           if (hooks_ && (publish.topic.starts_with("drop/") || publish.topic.starts_with("throw/"))) {
             c.excused = c.stopped = true;
+            runs_[c.serial].stopped = true;
             return;
           }
           if (publish.qos == QoS::kAtLeastOnce) c.expected.push_back({PacketType::kPuback, publish.packet_id, {}});
@@ -723,6 +791,8 @@ class Harness {
           if (want.type != type) Fail(std::string("expected ") + PacketTypeName(want.type) + ", got " + ToString(packet));
           if (type == PacketType::kPuback && std::get<Puback>(packet).packet_id != want.packet_id)
             Fail("PUBACK with the wrong packet id");
+          if (type == PacketType::kPuback && batch_ && runs_[c.serial].decided.erase(want.packet_id) == 0)
+            Fail("PUBACK " + std::to_string(want.packet_id) + " before on_publish_batch decided about it");
           if (type == PacketType::kUnsuback && std::get<Unsuback>(packet).packet_id != want.packet_id)
             Fail("UNSUBACK with the wrong packet id");
           if (type == PacketType::kSuback) {
@@ -782,6 +852,7 @@ class Harness {
 
   const BrokerOptions options_;
   const bool hooks_;
+  const bool batch_;
   // MQTT_SESSION_FUZZ_TRACE=1: the operations and the broker's counters on stderr.
   const bool trace_ = std::getenv("MQTT_SESSION_FUZZ_TRACE") != nullptr;
   net::io_context io_;
@@ -793,6 +864,7 @@ class Harness {
   // Every filter each client asked for (and the hooks allow), by Client::Key().
   std::map<std::string, std::set<std::string>> subscribed_;
   std::map<std::pair<std::string, std::string>, int> hook_subscriptions_;
+  std::map<uint64_t, RunModel> runs_;  // by connection serial
 };
 
 }  // namespace

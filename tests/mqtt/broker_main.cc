@@ -1,7 +1,7 @@
 // mqtt_broker_demo: the embedded MQTT broker alone on a port, for the tests
 // with real MQTT clients (tests/mqtt/) and for trying the broker by hand.
 //
-//   mqtt_broker_demo [--address A] [--port N] [--hook none|echo] [--verbose]
+//   mqtt_broker_demo [--address A] [--port N] [--hook none|echo|batch-echo] [--verbose]
 //
 // Prints "listening on ADDRESS:PORT" on stdout once it accepts connections
 // (with --port 0 the port is an ephemeral one), runs until SIGINT or SIGTERM,
@@ -11,6 +11,8 @@
 // application: a PUBLISH to "swallow/..." is acknowledged but not routed; one
 // to "echo/X" is routed and also published again by the application, from
 // the hook thread, on "echoed/X" (exercising Broker::Publish from a hook).
+// --hook batch-echo does the same through on_publish_batch, which the broker
+// hands runs of a client's PUBLISH packets.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -18,9 +20,11 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "mqtt/broker.h"
 
@@ -32,7 +36,8 @@ using fundament::mqtt::ClientInfo;
 using fundament::mqtt::PublishDecision;
 
 int Usage() {
-  std::fprintf(stderr, "usage: mqtt_broker_demo [--address A] [--port N] [--hook none|echo] [--verbose]\n");
+  std::fprintf(
+      stderr, "usage: mqtt_broker_demo [--address A] [--port N] [--hook none|echo|batch-echo] [--verbose]\n");
   return 2;
 }
 
@@ -58,7 +63,9 @@ int main(int argc, char** argv) {
       options.port = static_cast<uint16_t>(std::atoi(v));
     } else if (arg == "--hook") {
       const char* v = value();
-      if (v == nullptr || (std::string_view(v) != "none" && std::string_view(v) != "echo")) return Usage();
+      if (v == nullptr || (std::string_view(v) != "none" && std::string_view(v) != "echo" &&
+                           std::string_view(v) != "batch-echo"))
+        return Usage();
       hook = v;
     } else if (arg == "--verbose") {
       spdlog::set_level(spdlog::level::debug);
@@ -68,17 +75,26 @@ int main(int argc, char** argv) {
   }
 
   Broker* broker_for_hooks = nullptr;
+  auto echo = [&broker_for_hooks](const fundament::mqtt::Publish& publish) {
+    std::string_view topic = publish.topic;
+    if (topic.starts_with("swallow/")) return PublishDecision::kSwallow;
+    if (topic.starts_with("echo/")) {
+      fundament::Status echoed = broker_for_hooks->Publish("echoed/" + std::string(topic.substr(5)),
+                                                           publish.payload, publish.qos, false);
+      if (!echoed.ok()) spdlog::warn("echo failed: {}", echoed.error().message);
+    }
+    return PublishDecision::kRoute;
+  };
   if (hook == "echo") {
-    options.hooks.on_publish = [&broker_for_hooks](const ClientInfo&,
-                                                   const fundament::mqtt::Publish& publish) {
-      std::string_view topic = publish.topic;
-      if (topic.starts_with("swallow/")) return PublishDecision::kSwallow;
-      if (topic.starts_with("echo/")) {
-        fundament::Status echoed = broker_for_hooks->Publish("echoed/" + std::string(topic.substr(5)),
-                                                             publish.payload, publish.qos, false);
-        if (!echoed.ok()) spdlog::warn("echo failed: {}", echoed.error().message);
-      }
-      return PublishDecision::kRoute;
+    options.hooks.on_publish = [echo](const ClientInfo&, const fundament::mqtt::Publish& publish) {
+      return echo(publish);
+    };
+  } else if (hook == "batch-echo") {
+    options.hooks.on_publish_batch = [echo](const ClientInfo&,
+                                            std::span<const fundament::mqtt::Publish> run) {
+      std::vector<PublishDecision> decisions;
+      for (const fundament::mqtt::Publish& publish : run) decisions.push_back(echo(publish));
+      return decisions;
     };
   }
 

@@ -64,9 +64,11 @@ class BrokerProcess:
         return self.process.returncode, stderr
 
 
-@pytest.fixture
-def broker():
-    process = BrokerProcess()
+# The application hook as one message at a time (on_publish) and as runs of
+# a client's messages (on_publish_batch).
+@pytest.fixture(params=["echo", "batch-echo"])
+def broker(request):
+    process = BrokerProcess("--hook", request.param)
     yield process
     code, stderr = process.stop()
     assert "AddressSanitizer" not in stderr, stderr

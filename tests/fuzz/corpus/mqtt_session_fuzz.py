@@ -21,8 +21,11 @@ CLIENT_IDS = ["a", "b", "c", ""]
 
 
 def config(inflight=2, queued=4, disconnect_slow=False, hooks=False, sessions=4, connections=5,
-           subscriptions=3, retained=3, packet_size=1024, queued_bytes=2048):
-    b0 = (inflight - 1) | (queued - 1) << 2 | disconnect_slow << 5 | hooks << 6
+           subscriptions=3, retained=3, packet_size=1024, queued_bytes=2048, batch=False):
+    # With batch (on_publish_batch): the run limits come from the low bits of
+    # the packet size and queue bytes, 1 + (byte 2 & 7) packets and
+    # 16 + 4 * (byte 3 & 63) bytes.
+    b0 = (inflight - 1) | (queued - 1) << 2 | disconnect_slow << 5 | hooks << 6 | batch << 7
     b1 = (sessions - 2) | (connections - 2) << 2 | (subscriptions - 1) << 4 | retained << 6
     return bytes([b0, b1, (packet_size - 64) // 8, (queued_bytes - 64) // 32])
 
@@ -98,6 +101,13 @@ def string(s):
     return len(s).to_bytes(2, "big") + s
 
 
+def raw_publish(topic, payload, qos=0, packet_id=1):
+    return frame(0x30 | qos << 1, string(topic) + (packet_id.to_bytes(2, "big") if qos else b"") + payload)
+
+
+PINGREQ = b"\xc0\x00"
+
+
 def raw_connect(client_id, flags=0x02, level=4):
     return frame(0x10, string("MQTT") + bytes([level, flags, 0, 60]) + string(client_id))
 
@@ -148,6 +158,19 @@ SEEDS = {
     + pub(1, "swallow/x", qos=1) + pub(1, "a", qos=1) + pub(1, "throw/x", qos=1)
     + open_(1) + connect(1, "b", will=("drop/x", 1, 0, False)) + op(CLOSE, 1) + unsub(0, "a")
     + unsub(0, "#") + open_(1) + connect(1, "b") + pub(1, "drop/x"),
+
+    # Runs of PUBLISH packets in one read: at most 4 packets and 264 bytes
+    # each, PINGREQs among them, a QoS 2 PUBLISH and a hook's kDisconnect
+    # ending them.
+    "publish_runs": config(hooks=True, batch=True, packet_size=1048) + open_(0) + connect(0, "a")
+    + sub(0, "#", qos=1) + open_(1) + connect(1, "b")
+    + raw(1, b"".join(raw_publish("a", b"%d" % i, qos=i % 2, packet_id=i + 1) for i in range(6))
+          + PINGREQ + raw_publish("swallow/x", b"s", qos=1, packet_id=9) + PINGREQ)
+    + ack(0, 4) + raw(1, raw_publish("a/b", b"x" * 150) + raw_publish("a/b", b"y" * 80) + raw_publish("b", b"z"))
+    + raw(1, raw_publish("a", b"q", qos=1, packet_id=20) + raw_publish("a", b"r", qos=2, packet_id=21))
+    + open_(2) + connect(2, "c", will=("a/b", 3, 1, False))
+    + raw(2, raw_publish("a", b"1", qos=1, packet_id=1) + raw_publish("drop/x", b"2", qos=1, packet_id=2)
+          + raw_publish("a", b"3", qos=1, packet_id=3)) + ack(0, 8),
 
     "violations": config() + open_(0) + raw(0, frame(0x30, string("a") + b"x"))
     + open_(1) + connect(1, "a") + raw(1, raw_connect("a"))

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "sta/service.h"
@@ -76,6 +77,8 @@ class BridgeTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (commits_subscription_) store_->Changes().Unsubscribe(*commits_subscription_);
+    commits_subscription_.reset();
     bridge_.reset();
     service_.reset();
     store_.reset();
@@ -117,6 +120,48 @@ class BridgeTest : public ::testing::Test {
     return bridge_->OnPublish(client_, publish);
   }
 
+  // The decisions about a run of QoS 1 messages (topic, payload) from the client.
+  std::vector<mqtt::PublishDecision> PublishRun(
+      const std::vector<std::pair<std::string, std::string>>& messages) {
+    std::vector<mqtt::Publish> run;
+    uint16_t packet_id = 1;
+    for (const auto& [topic, payload] : messages) {
+      mqtt::Publish publish;
+      publish.topic = topic;
+      publish.payload = payload;
+      publish.qos = mqtt::QoS::kAtLeastOnce;
+      publish.packet_id = packet_id++;
+      run.push_back(std::move(publish));
+    }
+    return bridge_->OnPublishBatch(client_, run);
+  }
+
+  // The commits that created Observations from now on: the number of
+  // Observations in each (the store publishes one commit's events at once).
+  void CountCommits() {
+    commits_subscription_ =
+        store_->Changes().Subscribe([this](const std::vector<events::ChangeEvent>& events) {
+          size_t observations = 0;
+          for (const events::ChangeEvent& event : events)
+            observations += event.kind == model::EntityKind::kObservation ? 1 : 0;
+          std::lock_guard lock(commits_mutex_);
+          if (observations > 0) commits_.push_back(observations);
+        });
+  }
+  std::vector<size_t> Commits() {
+    std::lock_guard lock(commits_mutex_);
+    return commits_;
+  }
+
+  // The results of the Observations, in the order of their ids.
+  std::vector<json::value> Results() {
+    const json::value list = json::parse(Get("Observations?$orderby=id&$select=result"));
+    std::vector<json::value> results;
+    for (const json::value& observation : list.at("value").as_array())
+      results.push_back(observation.at("result"));
+    return results;
+  }
+
   std::vector<std::pair<std::string, std::string>> Published() {
     bridge_->WaitIdle();
     return sink_.Take();
@@ -144,6 +189,9 @@ class BridgeTest : public ::testing::Test {
   std::unique_ptr<Bridge> bridge_;
   mqtt::ClientInfo client_{"test-client", std::nullopt, "127.0.0.1:1", true, mqtt::kProtocolLevel311};
   int64_t thing_ = 0;
+  std::optional<events::ChangeFeed::SubscriptionId> commits_subscription_;
+  std::mutex commits_mutex_;
+  std::vector<size_t> commits_;
 };
 
 TEST_F(BridgeTest, NewObservationGoesToItsDatastreamsCollectionAsAGetReturnsIt) {
@@ -317,6 +365,70 @@ TEST_F(BridgeTest, InvalidMessagesCreateNothing) {
   EXPECT_EQ(json::parse(Get("Things")).at("value").as_array().size(), 1u);
   EXPECT_EQ(bridge_->Stats().messages_refused, 8u);
   EXPECT_EQ(bridge_->Stats().observations_created, 0u);
+}
+
+TEST_F(BridgeTest, RunIsCreatedInOneWriteAroundInvalidMessagesAndPublishedOnceEach) {
+  const int64_t datastream = CreateDatastream();
+  const std::string topic = "v1.1/Datastreams(" + std::to_string(datastream) + ")/Observations";
+  ASSERT_TRUE(Subscribe(topic));
+  CountCommits();
+  std::vector<mqtt::PublishDecision> decisions = PublishRun({
+      {topic, R"({"result":1})"},
+      {topic, "not json"},
+      {topic, R"({"result":2})"},
+      {topic, R"({"result":3,"phenomenonTime":"yesterday"})"},
+      {"v1.1/Things", R"({"name":"a","description":"b"})"},
+      {topic, R"({"result":4})"},
+  });
+  EXPECT_THAT(decisions, ::testing::Each(mqtt::PublishDecision::kSwallow));
+  // The valid ones, in the order of their messages, in one commit.
+  EXPECT_EQ(Results(), (std::vector<json::value>{1, 2, 4}));
+  EXPECT_EQ(Commits(), (std::vector<size_t>{3}));
+  EXPECT_EQ(bridge_->Stats().observations_created, 3u);
+  EXPECT_EQ(bridge_->Stats().messages_refused, 3u);
+  auto messages = Published();
+  ASSERT_THAT(messages, SizeIs(3));
+  for (size_t i = 0; i < messages.size(); ++i) {
+    EXPECT_EQ(messages[i].first, topic);
+    EXPECT_EQ(json::parse(messages[i].second).at("result"), (std::vector<int>{1, 2, 4})[i]);
+  }
+}
+
+TEST_F(BridgeTest, RunFallsBackToOneWriteEachWhenTheStoreRefusesOneMessage) {
+  const int64_t datastream = CreateDatastream();
+  const std::string topic = "v1.1/Datastreams(" + std::to_string(datastream) + ")/Observations";
+  const int64_t deleted =
+      Create("Datastreams", R"({"name":"Gone","description":"g",
+      "observationType":"http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+      "unitOfMeasurement":{"name":"cm","symbol":"cm","definition":"http://qudt.org/vocab/unit/CentiM"},
+      "Thing":{"@iot.id":)" + std::to_string(thing_) +
+                                R"(},"Sensor":{"@iot.id":1},"ObservedProperty":{"@iot.id":1}})");
+  ASSERT_EQ(Call("DELETE", "Datastreams(" + std::to_string(deleted) + ")").status, 200);
+  ASSERT_TRUE(Subscribe(topic));
+  CountCommits();
+  // Valid as far as a message alone can tell; the store finds the
+  // Datastream gone. The second one creates its FeatureOfInterest before
+  // the Datastream is looked at: nothing of it may stay.
+  std::vector<mqtt::PublishDecision> decisions = PublishRun({
+      {topic, R"({"result":1})"},
+      {"v1.1/Datastreams(" + std::to_string(deleted) + ")/Observations", R"({"result":2})"},
+      {"v1.1/Observations", R"({"result":3,"FeatureOfInterest":{"name":"f","description":"d",
+          "encodingType":"application/geo+json","feature":{"type":"Point","coordinates":[10,54]}},
+          "Datastream":{"@iot.id":)" +
+                                std::to_string(deleted) + "}}"},
+      {topic, R"({"result":4})"},
+  });
+  EXPECT_THAT(decisions, ::testing::Each(mqtt::PublishDecision::kSwallow));
+  EXPECT_EQ(Results(), (std::vector<json::value>{1, 4}));
+  EXPECT_EQ(Commits(), (std::vector<size_t>{1, 1}));
+  // Only the one derived from the Thing's Location for the valid ones.
+  EXPECT_EQ(json::parse(Get("FeaturesOfInterest")).at("value").as_array().size(), 1u);
+  EXPECT_EQ(bridge_->Stats().observations_created, 2u);
+  EXPECT_EQ(bridge_->Stats().messages_refused, 2u);
+  auto messages = Published();
+  ASSERT_THAT(messages, SizeIs(2));
+  EXPECT_EQ(json::parse(messages[0].second).at("result"), 1);
+  EXPECT_EQ(json::parse(messages[1].second).at("result"), 4);
 }
 
 TEST_F(BridgeTest, DeepInsertOfAFeatureOfInterest) {
