@@ -127,10 +127,14 @@ TEST(BrokerRobustness, SurvivesDamagedStreamsAndKeepsServingOthers) {
     Publish got = bystander.Expect<Publish>();
     EXPECT_EQ(got.payload, "still serving");
     bystander.Send(Puback{got.packet_id});
+    // The damaged streams are read on the broker's threads meanwhile; some
+    // of them are malformed.
+    EXPECT_TRUE(Eventually([&] { return broker.broker().Stats().protocol_errors > 0; }, 10s));
     // Every damaged connection ends: by its own close, an error, a
     // keep-alive or connect timeout, or the shutdown.
     broker.StopAndJoin();
-    for (auto& pipe : pipes) EXPECT_TRUE(pipe->WaitClosed(1s));
+    // Closes are handled on `other`, which a loaded machine may run late.
+    for (auto& pipe : pipes) EXPECT_TRUE(pipe->WaitClosed(10s));
     EXPECT_EQ(broker.broker().Stats().connections, 0u);
     EXPECT_GT(broker.broker().Stats().protocol_errors, 0u);
   }
