@@ -22,4 +22,12 @@ Result<ReadResult> RunRead(Connection& connection, const sql::SqlDialect& dialec
 Result<ReadResult> ScanRead(Connection& connection, const sql::SqlDialect& dialect, const ReadRequest& request,
                             const EntityVisitor& visit);
 
+// The grouped read of `request` on `connection` (in a transaction): one
+// statement for all parents, which lists them from one array parameter and
+// joins each to its entities through a LATERAL subquery, so that every
+// parent's page is found through the index as alone; a second statement for
+// the counts when asked. One round trip however many parents.
+Result<RelatedReadResult> RunRelatedRead(Connection& connection, const sql::SqlDialect& dialect,
+                                         const RelatedReadRequest& request);
+
 }  // namespace fundament::store::postgres
