@@ -247,7 +247,7 @@ Result<json::object> Reader::ReadEntity(const model::EntityTypeDef& type, int64_
   if (result.entities.empty()) return NotFound(fmt::format("no entity {}", EntityName(type, id)));
   const store::Entity& entity = result.entities.front();
   json::object out = RenderEntity(type, entity, selection, links_);
-  FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, out, 0));
+  FUNDAMENT_RETURN_IF_ERROR(Expand(type, {&entity}, options, {&out}, 0));
   return out;
 }
 
@@ -295,6 +295,41 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
   };
   std::vector<Group> groups;
   std::string link;
+  size_t rendered = 0;
+  // With $expand, entities wait in batches for their expansions, which are
+  // read for a whole batch at once (one read per navigation and level).
+  const bool expanding = !path.ref && !options.expand.empty();
+  const size_t batch = expanding ? ExpandBatch(options) : 0;
+  std::vector<store::Entity> waiting;
+  auto render_waiting = [&]() -> Status {
+    if (waiting.empty()) return Status::Ok();
+    std::vector<const store::Entity*> entities;
+    std::vector<json::object> expansions(waiting.size());
+    std::vector<json::object*> outs;
+    entities.reserve(waiting.size());
+    outs.reserve(waiting.size());
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      entities.push_back(&waiting[i]);
+      outs.push_back(&expansions[i]);
+    }
+    FUNDAMENT_RETURN_IF_ERROR(Expand(type, entities, options, outs, 0));
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      std::string& text = values.Tail();
+      if (rendered++ > 0) text += ',';
+      text += '{';
+      bool any = AppendEntityMembers(text, type, waiting[i], selection, links_);
+      for (const auto& member : expansions[i]) {
+        if (any) text += ',';
+        any = true;
+        AppendJsonString(text, member.key());
+        text += ':';
+        AppendJson(text, member.value());
+      }
+      text += '}';
+    }
+    waiting.clear();
+    return Status::Ok();
+  };
   FUNDAMENT_ASSIGN_OR_RETURN(auto scanned, reads_.Scan(request, [&](store::Entity&& entity) -> Status {
     if (seen++ == page) {
       // With $top=0 the extra entity says more exist, but a nextLink would
@@ -334,8 +369,12 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
       AppendJson(group->rows, row);
       return Status::Ok();
     }
+    if (expanding) {
+      waiting.push_back(std::move(entity));
+      return waiting.size() >= batch ? render_waiting() : Status::Ok();
+    }
     std::string& text = values.Tail();
-    if (seen > 1) text += ',';
+    if (rendered++ > 0) text += ',';
     text += '{';
     if (path.ref) {
       text += "\"@iot.selfLink\":";
@@ -343,23 +382,13 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
       links_.AppendLink(link, type.kind, entity.id);
       AppendJsonString(text, link);
     } else {
-      bool any = AppendEntityMembers(text, type, entity, selection, links_);
-      if (!options.expand.empty()) {
-        json::object expanded;
-        FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, expanded, 0));
-        for (const auto& member : expanded) {
-          if (any) text += ',';
-          any = true;
-          AppendJsonString(text, member.key());
-          text += ':';
-          AppendJson(text, member.value());
-        }
-      }
+      AppendEntityMembers(text, type, entity, selection, links_);
     }
     text += '}';
     return Status::Ok();
   }));
   (void)scanned;
+  FUNDAMENT_RETURN_IF_ERROR(render_waiting());
 
   std::string body = "{";
   if (count) body += fmt::format("\"@iot.count\":{},", *count);
@@ -393,17 +422,38 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
   return values.Join(body, "]}");
 }
 
-Status Reader::Expand(const model::EntityTypeDef& type, const store::Entity& entity,
-                      const odata::QueryOptions& options, json::object& out, int depth) {
+int64_t Reader::ExpandFanOut(const odata::QueryOptions& options) const {
+  int64_t total = 0;
+  for (const auto& item : options.expand) {
+    const int64_t children = item.navigation->to_many ? PageSize(item.options) + 1 : 1;
+    total += children * std::max<int64_t>(1, 1 + ExpandFanOut(item.options));
+    total = std::min<int64_t>(total, kExpandEntities);
+  }
+  return total;
+}
+
+size_t Reader::ExpandBatch(const odata::QueryOptions& options) const {
+  const int64_t fan_out = std::max<int64_t>(1, ExpandFanOut(options));
+  return static_cast<size_t>(std::clamp<int64_t>(kExpandEntities / fan_out, 1, kExpandParents));
+}
+
+Status Reader::Expand(const model::EntityTypeDef& type, const std::vector<const store::Entity*>& entities,
+                      const odata::QueryOptions& options, const std::vector<json::object*>& outs, int depth) {
+  if (entities.empty()) return Status::Ok();
+  std::vector<int64_t> ids;
+  ids.reserve(entities.size());
+  for (const store::Entity* entity : entities) ids.push_back(entity->id);
   for (const auto& item : options.expand) {
     const model::NavigationDef& nav = *item.navigation;
     const model::EntityTypeDef& target = model::TypeOf(nav.target);
     const odata::QueryOptions& sub = item.options;
     Selection selection(sub.select);
 
-    store::ReadRequest request;
+    store::RelatedReadRequest request;
     request.kind = target.kind;
-    request.related = store::RelatedTo{type.kind, entity.id, &nav};
+    request.parent_kind = type.kind;
+    request.navigation = &nav;
+    request.parent_ids = ids;
     request.filter = sub.filter;
     request.orderby = sub.orderby;
     request.properties = selection.StoreProperties(target);
@@ -415,35 +465,60 @@ Status Reader::Expand(const model::EntityTypeDef& type, const store::Entity& ent
     } else {
       request.limit = 1;
     }
-    FUNDAMENT_ASSIGN_OR_RETURN(auto result, reads_.Read(request));
-
-    if (!nav.to_many) {
-      if (result.entities.empty()) {
-        out[nav.name] = nullptr;
-        continue;
-      }
-      json::object child = RenderEntity(target, result.entities.front(), selection, links_);
-      FUNDAMENT_RETURN_IF_ERROR(Expand(target, result.entities.front(), sub, child, depth + 1));
-      out[nav.name] = std::move(child);
-      continue;
-    }
+    FUNDAMENT_ASSIGN_OR_RETURN(store::RelatedReadResult groups, reads_.ReadRelated(request));
+    if (groups.size() != entities.size()) return Internal("a related read returned another number of groups");
 
     // As for top-level collections: no nextLink to another empty page.
-    const bool more = page > 0 && static_cast<int64_t>(result.entities.size()) > page;
-    if (static_cast<int64_t>(result.entities.size()) > page) result.entities.pop_back();
-    json::array children;
-    children.reserve(result.entities.size());
-    for (const auto& child_entity : result.entities) {
-      json::object child = RenderEntity(target, child_entity, selection, links_);
-      FUNDAMENT_RETURN_IF_ERROR(Expand(target, child_entity, sub, child, depth + 1));
-      children.emplace_back(std::move(child));
+    std::vector<bool> more(groups.size(), false);
+    size_t total = 0;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      std::vector<store::Entity>& found = groups[i].entities;
+      if (!nav.to_many && found.size() > 1) found.resize(1);
+      if (nav.to_many && static_cast<int64_t>(found.size()) > page) {
+        more[i] = page > 0;
+        found.pop_back();
+      }
+      total += found.size();
     }
-    if (result.count) out[fmt::format("{}@iot.count", nav.name)] = *result.count;
-    if (more) {
-      out[fmt::format("{}@iot.nextLink", nav.name)] =
-          fmt::format("{}?{}", links_.Navigation(type.kind, entity.id, nav.name), ExpandedNextQuery(sub, page));
+
+    // The children of all parents, expanded in turn level by level.
+    std::vector<json::object> children;
+    std::vector<const store::Entity*> child_entities;
+    std::vector<json::object*> child_outs;
+    children.reserve(total);
+    child_entities.reserve(total);
+    for (const store::ReadResult& group : groups) {
+      for (const store::Entity& child : group.entities) {
+        children.push_back(RenderEntity(target, child, selection, links_));
+        child_entities.push_back(&child);
+      }
     }
-    out[nav.name] = std::move(children);
+    child_outs.reserve(total);
+    for (json::object& child : children) child_outs.push_back(&child);
+    FUNDAMENT_RETURN_IF_ERROR(Expand(target, child_entities, sub, child_outs, depth + 1));
+
+    size_t next = 0;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      json::object& out = *outs[i];
+      const std::vector<store::Entity>& found = groups[i].entities;
+      if (!nav.to_many) {
+        if (found.empty()) {
+          out[nav.name] = nullptr;
+        } else {
+          out[nav.name] = std::move(children[next++]);
+        }
+        continue;
+      }
+      json::array values;
+      values.reserve(found.size());
+      for (size_t j = 0; j < found.size(); ++j) values.emplace_back(std::move(children[next++]));
+      if (groups[i].count) out[fmt::format("{}@iot.count", nav.name)] = *groups[i].count;
+      if (more[i]) {
+        out[fmt::format("{}@iot.nextLink", nav.name)] =
+            fmt::format("{}?{}", links_.Navigation(type.kind, entities[i]->id, nav.name), ExpandedNextQuery(sub, page));
+      }
+      out[nav.name] = std::move(values);
+    }
   }
   return Status::Ok();
 }
