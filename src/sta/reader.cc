@@ -231,23 +231,40 @@ Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::Q
     response.body = ToJson(body);
     return response;
   }
-  FUNDAMENT_ASSIGN_OR_RETURN(auto body, ReadEntity(type, id, options));
-  response.body = ToJson(body);
+  Selection selection(options.select);
+  FUNDAMENT_ASSIGN_OR_RETURN(store::Entity entity, ReadOne(type, id, selection));
+  std::string expansion;
+  FUNDAMENT_RETURN_IF_ERROR(Expand(type, {&entity}, options, {&expansion}, 0));
+  response.body = "{";
+  bool any = AppendEntityMembers(response.body, type, entity, selection, links_);
+  if (any && !expansion.empty()) response.body += ',';
+  response.body += expansion;
+  response.body += '}';
   return response;
 }
 
-Result<json::object> Reader::ReadEntity(const model::EntityTypeDef& type, int64_t id,
-                                        const odata::QueryOptions& options) {
-  Selection selection(options.select);
+Result<store::Entity> Reader::ReadOne(const model::EntityTypeDef& type, int64_t id, const Selection& selection) {
   store::ReadRequest request;
   request.kind = type.kind;
   request.id = id;
   request.properties = selection.StoreProperties(type);
   FUNDAMENT_ASSIGN_OR_RETURN(auto result, reads_.Read(request));
   if (result.entities.empty()) return NotFound(fmt::format("no entity {}", EntityName(type, id)));
-  const store::Entity& entity = result.entities.front();
+  return std::move(result.entities.front());
+}
+
+Result<json::object> Reader::ReadEntity(const model::EntityTypeDef& type, int64_t id,
+                                        const odata::QueryOptions& options) {
+  Selection selection(options.select);
+  FUNDAMENT_ASSIGN_OR_RETURN(store::Entity entity, ReadOne(type, id, selection));
   json::object out = RenderEntity(type, entity, selection, links_);
-  FUNDAMENT_RETURN_IF_ERROR(Expand(type, {&entity}, options, {&out}, 0));
+  if (options.expand.empty()) return out;
+  std::string expansion;
+  FUNDAMENT_RETURN_IF_ERROR(Expand(type, {&entity}, options, {&expansion}, 0));
+  boost::system::error_code error;
+  json::value members = json::parse("{" + expansion + "}", error);
+  if (error || !members.is_object()) return Internal("an expansion is not valid JSON");
+  for (auto& member : members.as_object()) out[member.key()] = std::move(member.value());
   return out;
 }
 
@@ -304,8 +321,8 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
   auto render_waiting = [&]() -> Status {
     if (waiting.empty()) return Status::Ok();
     std::vector<const store::Entity*> entities;
-    std::vector<json::object> expansions(waiting.size());
-    std::vector<json::object*> outs;
+    std::vector<std::string> expansions(waiting.size());
+    std::vector<std::string*> outs;
     entities.reserve(waiting.size());
     outs.reserve(waiting.size());
     for (size_t i = 0; i < waiting.size(); ++i) {
@@ -318,13 +335,8 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
       if (rendered++ > 0) text += ',';
       text += '{';
       bool any = AppendEntityMembers(text, type, waiting[i], selection, links_);
-      for (const auto& member : expansions[i]) {
-        if (any) text += ',';
-        any = true;
-        AppendJsonString(text, member.key());
-        text += ':';
-        AppendJson(text, member.value());
-      }
+      if (any && !expansions[i].empty()) text += ',';
+      text += expansions[i];
       text += '}';
     }
     waiting.clear();
@@ -438,11 +450,12 @@ size_t Reader::ExpandBatch(const odata::QueryOptions& options) const {
 }
 
 Status Reader::Expand(const model::EntityTypeDef& type, const std::vector<const store::Entity*>& entities,
-                      const odata::QueryOptions& options, const std::vector<json::object*>& outs, int depth) {
+                      const odata::QueryOptions& options, const std::vector<std::string*>& outs, int depth) {
   if (entities.empty()) return Status::Ok();
   std::vector<int64_t> ids;
   ids.reserve(entities.size());
   for (const store::Entity* entity : entities) ids.push_back(entity->id);
+  std::string link;
   for (const auto& item : options.expand) {
     const model::NavigationDef& nav = *item.navigation;
     const model::EntityTypeDef& target = model::TypeOf(nav.target);
@@ -481,43 +494,63 @@ Status Reader::Expand(const model::EntityTypeDef& type, const std::vector<const 
       total += found.size();
     }
 
-    // The children of all parents, expanded in turn level by level.
-    std::vector<json::object> children;
-    std::vector<const store::Entity*> child_entities;
-    std::vector<json::object*> child_outs;
+    // The expansions of the children of all parents, one level down.
+    std::vector<const store::Entity*> children;
     children.reserve(total);
-    child_entities.reserve(total);
     for (const store::ReadResult& group : groups) {
-      for (const store::Entity& child : group.entities) {
-        children.push_back(RenderEntity(target, child, selection, links_));
-        child_entities.push_back(&child);
-      }
+      for (const store::Entity& child : group.entities) children.push_back(&child);
     }
+    std::vector<std::string> child_expansions(total);
+    std::vector<std::string*> child_outs;
     child_outs.reserve(total);
-    for (json::object& child : children) child_outs.push_back(&child);
-    FUNDAMENT_RETURN_IF_ERROR(Expand(target, child_entities, sub, child_outs, depth + 1));
+    for (std::string& text : child_expansions) child_outs.push_back(&text);
+    FUNDAMENT_RETURN_IF_ERROR(Expand(target, children, sub, child_outs, depth + 1));
 
     size_t next = 0;
+    auto append_child = [&](std::string& out) {
+      out += '{';
+      bool any = AppendEntityMembers(out, target, *children[next], selection, links_);
+      const std::string& expansion = child_expansions[next++];
+      if (any && !expansion.empty()) out += ',';
+      out += expansion;
+      out += '}';
+    };
+    auto append_key = [](std::string& out, std::string_view name, std::string_view suffix) {
+      if (!out.empty()) out += ',';
+      out += '"';
+      out += name;  // names from the data model: nothing to escape
+      out += suffix;
+      out += "\":";
+    };
     for (size_t i = 0; i < groups.size(); ++i) {
-      json::object& out = *outs[i];
+      std::string& out = *outs[i];
       const std::vector<store::Entity>& found = groups[i].entities;
       if (!nav.to_many) {
+        append_key(out, nav.name, {});
         if (found.empty()) {
-          out[nav.name] = nullptr;
+          out += "null";
         } else {
-          out[nav.name] = std::move(children[next++]);
+          append_child(out);
         }
         continue;
       }
-      json::array values;
-      values.reserve(found.size());
-      for (size_t j = 0; j < found.size(); ++j) values.emplace_back(std::move(children[next++]));
-      if (groups[i].count) out[fmt::format("{}@iot.count", nav.name)] = *groups[i].count;
-      if (more[i]) {
-        out[fmt::format("{}@iot.nextLink", nav.name)] =
-            fmt::format("{}?{}", links_.Navigation(type.kind, entities[i]->id, nav.name), ExpandedNextQuery(sub, page));
+      if (groups[i].count) {
+        append_key(out, nav.name, "@iot.count");
+        AppendJsonInteger(out, *groups[i].count);
       }
-      out[nav.name] = std::move(values);
+      if (more[i]) {
+        append_key(out, nav.name, "@iot.nextLink");
+        link = fmt::format("{}?{}", links_.Navigation(type.kind, entities[i]->id, nav.name),
+                           ExpandedNextQuery(sub, page));
+        AppendJsonString(out, link);
+      }
+      append_key(out, nav.name, {});
+      out += '[';
+      for (size_t j = 0; j < found.size(); ++j) {
+        if (j > 0) out += ',';
+        append_child(out);
+      }
+      out += ']';
     }
   }
   return Status::Ok();

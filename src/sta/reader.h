@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,11 +40,14 @@ class Reader {
   Result<std::string> Collection(const odata::ResourcePath& path, const std::optional<ResolvedEntity>& parent,
                                  const odata::QueryOptions& options, std::string_view raw_path,
                                  std::string_view raw_query);
-  // Adds the expansions of `options` to *outs[i] for each entities[i] (all
-  // of `type`): one grouped store read per expanded navigation, and so per
-  // nesting level, however many entities there are.
+  // The entity (type, id) with the properties `selection` needs; kNotFound when absent.
+  Result<store::Entity> ReadOne(const model::EntityTypeDef& type, int64_t id, const Selection& selection);
+  // Appends the members that the expansions of `options` add to entities[i]
+  // (all of `type`) to *outs[i] as JSON text ("\"Nav\":[…],…", separated by
+  // commas, without braces): one grouped store read per expanded navigation,
+  // and so per nesting level, however many entities there are.
   Status Expand(const model::EntityTypeDef& type, const std::vector<const store::Entity*>& entities,
-                const odata::QueryOptions& options, const std::vector<boost::json::object*>& outs, int depth);
+                const odata::QueryOptions& options, const std::vector<std::string*>& outs, int depth);
   // At most how many entities the expansions of one entity may hold
   // (bounded by kExpandEntities).
   int64_t ExpandFanOut(const odata::QueryOptions& options) const;
