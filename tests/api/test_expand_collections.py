@@ -134,12 +134,12 @@ def test_expanded_page_of_a_paged_collection(api, g):
 
 def test_many_entities_each_expanded(api):
     # More Datastreams than one read of expansions takes at once.
-    graph = s.Graph(api, with_location=False)
+    graph = s.Graph(api)
     streams_ = [s.datastream(sensor_id=graph.sensor, op_id=graph.op, name=f"many {i}",
                              Observations=[s.observation(s.at(i), float(i)),
                                            s.observation(s.at(i + 1), float(i + 1))])
                 for i in range(260)]
-    thing = api.create_id("Things", s.thing(Datastreams=streams_))
+    thing = api.create_id("Things", s.thing(Locations=[ref(graph.location)], Datastreams=streams_))
     body = api.get_json(f"Things({thing})/Datastreams?$orderby=id&$top=300"
                         "&$expand=Observations($orderby=phenomenonTime desc;$count=true)")
     assert len(body["value"]) == 260
