@@ -243,7 +243,8 @@ Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::Q
   return response;
 }
 
-Result<store::Entity> Reader::ReadOne(const model::EntityTypeDef& type, int64_t id, const Selection& selection) {
+Result<store::Entity> Reader::ReadOne(const model::EntityTypeDef& type, int64_t id,
+                                      const Selection& selection) {
   store::ReadRequest request;
   request.kind = type.kind;
   request.id = id;

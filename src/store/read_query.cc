@@ -64,7 +64,8 @@ Status AddRelation(const ReadRequest& request, const RelatedTo& related, const s
                                      RelatedId(related, fk->cluster_sign, parent_id, query)));
         return Status::Ok();
       }
-      builder.AddWhere(fmt::format("{}.{} = {}", kAlias, fk->column, RelatedId(related, 1, parent_id, query)));
+      builder.AddWhere(
+          fmt::format("{}.{} = {}", kAlias, fk->column, RelatedId(related, 1, parent_id, query)));
       return Status::Ok();
     }
     case model::Relation::kLinkTable: {

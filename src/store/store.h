@@ -91,10 +91,10 @@ struct ReadResult {
 // filter, order, paging, count and properties apply to each parent's
 // entities on their own, exactly as in the ReadRequest of ForParent().
 struct RelatedReadRequest {
-  model::EntityKind kind;                         // the kind read: the navigation's target
-  model::EntityKind parent_kind;                  // the kind the navigation starts from
+  model::EntityKind kind;                            // the kind read: the navigation's target
+  model::EntityKind parent_kind;                     // the kind the navigation starts from
   const model::NavigationDef* navigation = nullptr;  // a navigation of parent_kind
-  std::vector<int64_t> parent_ids;                // in any order; repeats are allowed
+  std::vector<int64_t> parent_ids;                   // in any order; repeats are allowed
   std::shared_ptr<const odata::FilterExpr> filter;
   std::vector<odata::OrderKey> orderby;
   int64_t skip = 0;    // per parent

@@ -85,8 +85,9 @@ Result<RelatedRowsQuery> BuildRelatedRowsQuery(const RelatedReadRequest& request
   const std::string ids = query.builder.Bind(fmt::format("{{{}}}", fmt::join(parents, ",")));
   // The subquery runs once per parent (a nested loop: it depends on p.id),
   // so each parent's rows come in the subquery's order.
-  std::string sql = fmt::format("SELECT x.*, {} FROM unnest(CAST({} AS bigint[])) AS p(id) CROSS JOIN LATERAL ({}) AS x",
-                                kParent, ids, query.builder.SelectSql());
+  std::string sql =
+      fmt::format("SELECT x.*, {} FROM unnest(CAST({} AS bigint[])) AS p(id) CROSS JOIN LATERAL ({}) AS x",
+                  kParent, ids, query.builder.SelectSql());
   return RelatedRowsQuery{std::move(query), std::move(sql), parent_column};
 }
 
@@ -101,7 +102,8 @@ Result<RelatedReadResult> RunRelatedRead(Connection& connection, const sql::SqlD
   }
 
   if (request.limit != 0) {
-    FUNDAMENT_ASSIGN_OR_RETURN(RelatedRowsQuery rows_query, BuildRelatedRowsQuery(request, distinct, dialect));
+    FUNDAMENT_ASSIGN_OR_RETURN(RelatedRowsQuery rows_query,
+                               BuildRelatedRowsQuery(request, distinct, dialect));
     const ReadQuery& query = rows_query.query;
     auto take = [&](const auto& row) -> Status {
       FUNDAMENT_ASSIGN_OR_RETURN(Entity entity, DecodeEntity(query, row));
@@ -122,8 +124,8 @@ Result<RelatedReadResult> RunRelatedRead(Connection& connection, const sql::SqlD
     counting.orderby.clear();
     counting.skip = 0;
     counting.limit = -1;
-    FUNDAMENT_ASSIGN_OR_RETURN(ReadQuery query, store::BuildRelatedReadQuery(counting, "p.id", dialect,
-                                                                             &ResultSortExpression));
+    FUNDAMENT_ASSIGN_OR_RETURN(
+        ReadQuery query, store::BuildRelatedReadQuery(counting, "p.id", dialect, &ResultSortExpression));
     const std::string ids = query.builder.Bind(fmt::format("{{{}}}", fmt::join(distinct, ",")));
     const std::string select = fmt::format("SELECT p.id, ({}) FROM unnest(CAST({} AS bigint[])) AS p(id)",
                                            query.builder.CountSql(), ids);

@@ -1,10 +1,9 @@
 // Grouped reads (ReadTransaction::ReadRelated): the entities related to many
 // parents at once, with filter, order, paging and count applied to each
 // parent on its own, exactly as one read per parent gives them.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <fmt/format.h>
 
 #include "odata/filter_parser.h"
 #include "store_fixture.h"
@@ -17,7 +16,8 @@ using ::testing::IsEmpty;
 
 class RelatedRead : public StoreTest {
  protected:
-  RelatedReadRequest Grouped(EntityKind parent_kind, std::string_view navigation, std::vector<int64_t> parents) {
+  RelatedReadRequest Grouped(EntityKind parent_kind, std::string_view navigation,
+                             std::vector<int64_t> parents) {
     RelatedReadRequest request;
     request.navigation = &Nav(parent_kind, navigation);
     request.kind = request.navigation->target;
@@ -93,13 +93,13 @@ class RelatedRead : public StoreTest {
     s.five = MakeDatastream(s.g.thing, s.g.sensor, s.g.observed_property, "five");
     // Written out of time order, so that id order is not time order.
     for (int hour : {2, 0, 1}) {
-      s.of_three.push_back(
-          MakeObservation(s.three, 0, fmt::format("2025-01-01T0{}:00:00.000Z", hour), std::to_string(hour + 1)));
+      s.of_three.push_back(MakeObservation(s.three, 0, fmt::format("2025-01-01T0{}:00:00.000Z", hour),
+                                           std::to_string(hour + 1)));
     }
     s.of_three = {s.of_three[1], s.of_three[2], s.of_three[0]};
     for (int hour = 0; hour < 5; ++hour) {
-      s.of_five.push_back(
-          MakeObservation(s.five, 0, fmt::format("2025-01-01T0{}:00:00.000Z", hour), std::to_string(hour + 1)));
+      s.of_five.push_back(MakeObservation(s.five, 0, fmt::format("2025-01-01T0{}:00:00.000Z", hour),
+                                          std::to_string(hour + 1)));
     }
     return s;
   }
@@ -176,7 +176,8 @@ TEST_F(RelatedRead, RepeatedAndUnknownParents) {
   RelatedReadResult groups = Read(request);
   const std::vector<int64_t> first_of_three = {s.of_three[0], s.of_three[1]};
   const std::vector<int64_t> first_of_five = {s.of_five[0], s.of_five[1]};
-  EXPECT_THAT(GroupIds(groups), ElementsAre(first_of_three, IsEmpty(), first_of_three, first_of_five, first_of_three));
+  EXPECT_THAT(GroupIds(groups),
+              ElementsAre(first_of_three, IsEmpty(), first_of_three, first_of_five, first_of_three));
   EXPECT_THAT(Counts(groups), ElementsAre(3, 0, 3, 5, 3));
   ExpectSameAsOneByOne(request);
 }
@@ -236,7 +237,8 @@ TEST_F(RelatedRead, EveryKindOfNavigation) {
   locations.count = true;
   ExpectSameAsOneByOne(locations);
   RelatedReadRequest things = Grouped(EntityKind::kLocation, "Things", {l1, l2});
-  EXPECT_THAT(GroupIds(Read(things)), ElementsAre(ElementsAre(s.g.thing), ElementsAre(s.g.thing, other.thing)));
+  EXPECT_THAT(GroupIds(Read(things)),
+              ElementsAre(ElementsAre(s.g.thing), ElementsAre(s.g.thing, other.thing)));
   ExpectSameAsOneByOne(things);
   // To-one, also unset.
   RelatedReadRequest thing = Grouped(EntityKind::kDatastream, "Thing", {s.five, other.datastream, s.empty});
@@ -267,10 +269,10 @@ TEST_F(RelatedRead, InsideAWriteSeesItsOwnWrites) {
   Streams s = MakeStreams();
   RelatedReadResult groups;
   Status status = Write([&](WriteTransaction& tx) -> Status {
-    FUNDAMENT_ASSIGN_OR_RETURN(
-        int64_t added,
-        tx.Insert(EntityKind::kObservation, Obj(R"({"phenomenonTime":"2025-01-02T00:00:00.000Z","result":9})"),
-                  {Ref(EntityKind::kObservation, "Datastream", s.empty)}));
+    FUNDAMENT_ASSIGN_OR_RETURN(int64_t added,
+                               tx.Insert(EntityKind::kObservation,
+                                         Obj(R"({"phenomenonTime":"2025-01-02T00:00:00.000Z","result":9})"),
+                                         {Ref(EntityKind::kObservation, "Datastream", s.empty)}));
     RelatedReadRequest request = Grouped(EntityKind::kDatastream, "Observations", {s.empty, s.three});
     request.count = true;
     FUNDAMENT_ASSIGN_OR_RETURN(groups, tx.ReadRelated(request));
@@ -285,9 +287,8 @@ TEST_F(RelatedRead, NavigationToAnotherTypeIsBadRequest) {
   Streams s = MakeStreams();
   RelatedReadRequest request = Grouped(EntityKind::kDatastream, "Observations", {s.three});
   request.kind = EntityKind::kThing;
-  Status status = store_->ReadSnapshot([&](ReadTransaction& reads) -> Status {
-    return reads.ReadRelated(request).status();
-  });
+  Status status = store_->ReadSnapshot(
+      [&](ReadTransaction& reads) -> Status { return reads.ReadRelated(request).status(); });
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kBadRequest);
 }
