@@ -147,3 +147,14 @@ def test_many_entities_each_expanded(api):
     for i, ds in enumerate(body["value"]):
         assert [o["result"] for o in ds["Observations"]] == [float(i + 1), float(i)]
         assert ds["Observations@iot.count"] == 2
+
+
+def test_expanded_collection_in_a_batch(api, g):
+    # A GET inside a JSON batch (OData 4.01 JSON Format §19) answers as alone.
+    path = (f"Things({g.thing})/Datastreams?$orderby=id"
+            "&$expand=Observations($top=1;$orderby=phenomenonTime desc;$count=true)")
+    response = api.post("$batch", {"requests": [{"id": "r1", "method": "GET", "url": path}]})
+    assert response.status_code == 200, s.describe(response)
+    (answer,) = response.json()["responses"]
+    assert answer["status"] == 200, answer
+    assert answer["body"] == api.get_json(path)
