@@ -38,6 +38,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -541,22 +542,30 @@ Status RunRead(const std::string& url, int64_t datastream, int64_t from_us, int6
 
   {
     // The server's own SQL for both reads, run once each under EXPLAIN
-    // ANALYZE (the newest-of-each read is one such query per Datastream).
+    // ANALYZE (the newest-of-each read is one grouped query over the first
+    // `latest` Datastreams).
     FUNDAMENT_ASSIGN_OR_RETURN(auto db, Connection::Open(url));
-    ReadRequest newest;
+    FUNDAMENT_ASSIGN_OR_RETURN(auto scan_query, fundament::store::postgres::BuildReadQuery(
+                                                    scan_request, fundament::store::postgres::PostgresSql()));
+    fundament::store::RelatedReadRequest newest;
     newest.kind = EntityKind::kObservation;
-    newest.related = RelatedTo{EntityKind::kDatastream, datastream, observations};
+    newest.parent_kind = EntityKind::kDatastream;
+    newest.navigation = observations;
     newest.orderby = {fundament::odata::OrderKey{"phenomenonTime", {}, true}};
     newest.limit = 2;
-    const std::pair<std::string, const ReadRequest*> reads[] = {
-        {fmt::format("server scan ($filter={})", filter_text), &scan_request},
-        {"server latest, per datastream ($expand=Observations($top=1;$orderby=phenomenonTime desc))", &newest}};
-    for (const auto& [label, request] : reads) {
-      FUNDAMENT_ASSIGN_OR_RETURN(auto query, fundament::store::postgres::BuildReadQuery(
-                                                 *request, fundament::store::postgres::PostgresSql()));
-      const std::string sql = query.builder.SelectSql();
+    FUNDAMENT_ASSIGN_OR_RETURN(auto ids, db->Query("SELECT id FROM datastream ORDER BY id LIMIT $1", {latest}));
+    for (int r = 0; r < ids.size(); ++r) newest.parent_ids.push_back(ids.row(r).ColumnInt(0));
+    FUNDAMENT_ASSIGN_OR_RETURN(auto newest_query, fundament::store::postgres::BuildRelatedRowsQuery(
+                                                      newest, newest.parent_ids,
+                                                      fundament::store::postgres::PostgresSql()));
+    const std::tuple<std::string, std::string, const std::vector<fundament::store::SqlValue>*> reads[] = {
+        {fmt::format("server scan ($filter={})", filter_text), scan_query.builder.SelectSql(),
+         &scan_query.builder.parameters()},
+        {"server latest, grouped ($expand=Observations($top=1;$orderby=phenomenonTime desc))", newest_query.sql,
+         &newest_query.query.builder.parameters()}};
+    for (const auto& [label, sql, parameters] : reads) {
       fmt::print(stderr, "-- {}\n{}\n", label, sql);
-      auto plan = db->Query("EXPLAIN (ANALYZE, BUFFERS) " + sql, query.builder.parameters());
+      auto plan = db->Query("EXPLAIN (ANALYZE, BUFFERS) " + sql, *parameters);
       if (!plan.ok()) {
         fmt::print(stderr, "   (no plan: {})\n", plan.error().message);
         continue;

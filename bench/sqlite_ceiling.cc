@@ -426,7 +426,7 @@ Status RunRead(const std::string& path, int64_t datastream, int64_t from_us, int
     FUNDAMENT_ASSIGN_OR_RETURN(auto expand_query,
                                fundament::store::sqlite::BuildReadQuery(expand_request,
                                                                         fundament::store::sqlite::SqliteSql(true)));
-    PrintPlan(*db, "server latest, per datastream ($expand=Observations($top=1;$orderby=phenomenonTime desc))",
+    PrintPlan(*db, "server latest, one statement rebound per datastream ($expand=Observations($top=1;$orderby=phenomenonTime desc))",
               expand_query.builder.SelectSql());
   }
 

@@ -47,6 +47,8 @@ class SelectBuilder {
   std::string SelectSql() const;
   // SELECT count(*) with the same FROM, joins and WHERE; no order or limit.
   std::string CountSql() const;
+  // The number of expressions in the select list.
+  int column_count() const { return static_cast<int>(columns_.size()); }
   // The parameter values, in placeholder order.
   const std::vector<SqlValue>& parameters() const { return parameters_; }
 

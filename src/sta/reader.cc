@@ -231,23 +231,41 @@ Result<HttpResponse> Reader::Get(const odata::ResourcePath& path, const odata::Q
     response.body = ToJson(body);
     return response;
   }
-  FUNDAMENT_ASSIGN_OR_RETURN(auto body, ReadEntity(type, id, options));
-  response.body = ToJson(body);
+  Selection selection(options.select);
+  FUNDAMENT_ASSIGN_OR_RETURN(store::Entity entity, ReadOne(type, id, selection));
+  std::string expansion;
+  FUNDAMENT_RETURN_IF_ERROR(Expand(type, {&entity}, options, {&expansion}, 0));
+  response.body = "{";
+  bool any = AppendEntityMembers(response.body, type, entity, selection, links_);
+  if (any && !expansion.empty()) response.body += ',';
+  response.body += expansion;
+  response.body += '}';
   return response;
 }
 
-Result<json::object> Reader::ReadEntity(const model::EntityTypeDef& type, int64_t id,
-                                        const odata::QueryOptions& options) {
-  Selection selection(options.select);
+Result<store::Entity> Reader::ReadOne(const model::EntityTypeDef& type, int64_t id,
+                                      const Selection& selection) {
   store::ReadRequest request;
   request.kind = type.kind;
   request.id = id;
   request.properties = selection.StoreProperties(type);
   FUNDAMENT_ASSIGN_OR_RETURN(auto result, reads_.Read(request));
   if (result.entities.empty()) return NotFound(fmt::format("no entity {}", EntityName(type, id)));
-  const store::Entity& entity = result.entities.front();
+  return std::move(result.entities.front());
+}
+
+Result<json::object> Reader::ReadEntity(const model::EntityTypeDef& type, int64_t id,
+                                        const odata::QueryOptions& options) {
+  Selection selection(options.select);
+  FUNDAMENT_ASSIGN_OR_RETURN(store::Entity entity, ReadOne(type, id, selection));
   json::object out = RenderEntity(type, entity, selection, links_);
-  FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, out, 0));
+  if (options.expand.empty()) return out;
+  std::string expansion;
+  FUNDAMENT_RETURN_IF_ERROR(Expand(type, {&entity}, options, {&expansion}, 0));
+  boost::system::error_code error;
+  json::value members = json::parse("{" + expansion + "}", error);
+  if (error || !members.is_object()) return Internal("an expansion is not valid JSON");
+  for (auto& member : members.as_object()) out[member.key()] = std::move(member.value());
   return out;
 }
 
@@ -295,6 +313,36 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
   };
   std::vector<Group> groups;
   std::string link;
+  size_t rendered = 0;
+  // With $expand, entities wait in batches for their expansions, which are
+  // read for a whole batch at once (one read per navigation and level).
+  const bool expanding = !path.ref && !options.expand.empty();
+  const size_t batch = expanding ? ExpandBatch(options) : 0;
+  std::vector<store::Entity> waiting;
+  auto render_waiting = [&]() -> Status {
+    if (waiting.empty()) return Status::Ok();
+    std::vector<const store::Entity*> entities;
+    std::vector<std::string> expansions(waiting.size());
+    std::vector<std::string*> outs;
+    entities.reserve(waiting.size());
+    outs.reserve(waiting.size());
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      entities.push_back(&waiting[i]);
+      outs.push_back(&expansions[i]);
+    }
+    FUNDAMENT_RETURN_IF_ERROR(Expand(type, entities, options, outs, 0));
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      std::string& text = values.Tail();
+      if (rendered++ > 0) text += ',';
+      text += '{';
+      bool any = AppendEntityMembers(text, type, waiting[i], selection, links_);
+      if (any && !expansions[i].empty()) text += ',';
+      text += expansions[i];
+      text += '}';
+    }
+    waiting.clear();
+    return Status::Ok();
+  };
   FUNDAMENT_ASSIGN_OR_RETURN(auto scanned, reads_.Scan(request, [&](store::Entity&& entity) -> Status {
     if (seen++ == page) {
       // With $top=0 the extra entity says more exist, but a nextLink would
@@ -334,8 +382,12 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
       AppendJson(group->rows, row);
       return Status::Ok();
     }
+    if (expanding) {
+      waiting.push_back(std::move(entity));
+      return waiting.size() >= batch ? render_waiting() : Status::Ok();
+    }
     std::string& text = values.Tail();
-    if (seen > 1) text += ',';
+    if (rendered++ > 0) text += ',';
     text += '{';
     if (path.ref) {
       text += "\"@iot.selfLink\":";
@@ -343,23 +395,13 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
       links_.AppendLink(link, type.kind, entity.id);
       AppendJsonString(text, link);
     } else {
-      bool any = AppendEntityMembers(text, type, entity, selection, links_);
-      if (!options.expand.empty()) {
-        json::object expanded;
-        FUNDAMENT_RETURN_IF_ERROR(Expand(type, entity, options, expanded, 0));
-        for (const auto& member : expanded) {
-          if (any) text += ',';
-          any = true;
-          AppendJsonString(text, member.key());
-          text += ':';
-          AppendJson(text, member.value());
-        }
-      }
+      AppendEntityMembers(text, type, entity, selection, links_);
     }
     text += '}';
     return Status::Ok();
   }));
   (void)scanned;
+  FUNDAMENT_RETURN_IF_ERROR(render_waiting());
 
   std::string body = "{";
   if (count) body += fmt::format("\"@iot.count\":{},", *count);
@@ -393,17 +435,39 @@ Result<std::string> Reader::Collection(const odata::ResourcePath& path, const st
   return values.Join(body, "]}");
 }
 
-Status Reader::Expand(const model::EntityTypeDef& type, const store::Entity& entity,
-                      const odata::QueryOptions& options, json::object& out, int depth) {
+int64_t Reader::ExpandFanOut(const odata::QueryOptions& options) const {
+  int64_t total = 0;
+  for (const auto& item : options.expand) {
+    const int64_t children = item.navigation->to_many ? PageSize(item.options) + 1 : 1;
+    total += children * std::max<int64_t>(1, 1 + ExpandFanOut(item.options));
+    total = std::min<int64_t>(total, kExpandEntities);
+  }
+  return total;
+}
+
+size_t Reader::ExpandBatch(const odata::QueryOptions& options) const {
+  const int64_t fan_out = std::max<int64_t>(1, ExpandFanOut(options));
+  return static_cast<size_t>(std::clamp<int64_t>(kExpandEntities / fan_out, 1, kExpandParents));
+}
+
+Status Reader::Expand(const model::EntityTypeDef& type, const std::vector<const store::Entity*>& entities,
+                      const odata::QueryOptions& options, const std::vector<std::string*>& outs, int depth) {
+  if (entities.empty()) return Status::Ok();
+  std::vector<int64_t> ids;
+  ids.reserve(entities.size());
+  for (const store::Entity* entity : entities) ids.push_back(entity->id);
+  std::string link;
   for (const auto& item : options.expand) {
     const model::NavigationDef& nav = *item.navigation;
     const model::EntityTypeDef& target = model::TypeOf(nav.target);
     const odata::QueryOptions& sub = item.options;
     Selection selection(sub.select);
 
-    store::ReadRequest request;
+    store::RelatedReadRequest request;
     request.kind = target.kind;
-    request.related = store::RelatedTo{type.kind, entity.id, &nav};
+    request.parent_kind = type.kind;
+    request.navigation = &nav;
+    request.parent_ids = ids;
     request.filter = sub.filter;
     request.orderby = sub.orderby;
     request.properties = selection.StoreProperties(target);
@@ -415,35 +479,80 @@ Status Reader::Expand(const model::EntityTypeDef& type, const store::Entity& ent
     } else {
       request.limit = 1;
     }
-    FUNDAMENT_ASSIGN_OR_RETURN(auto result, reads_.Read(request));
-
-    if (!nav.to_many) {
-      if (result.entities.empty()) {
-        out[nav.name] = nullptr;
-        continue;
-      }
-      json::object child = RenderEntity(target, result.entities.front(), selection, links_);
-      FUNDAMENT_RETURN_IF_ERROR(Expand(target, result.entities.front(), sub, child, depth + 1));
-      out[nav.name] = std::move(child);
-      continue;
-    }
+    FUNDAMENT_ASSIGN_OR_RETURN(store::RelatedReadResult groups, reads_.ReadRelated(request));
+    if (groups.size() != entities.size()) return Internal("a related read returned another number of groups");
 
     // As for top-level collections: no nextLink to another empty page.
-    const bool more = page > 0 && static_cast<int64_t>(result.entities.size()) > page;
-    if (static_cast<int64_t>(result.entities.size()) > page) result.entities.pop_back();
-    json::array children;
-    children.reserve(result.entities.size());
-    for (const auto& child_entity : result.entities) {
-      json::object child = RenderEntity(target, child_entity, selection, links_);
-      FUNDAMENT_RETURN_IF_ERROR(Expand(target, child_entity, sub, child, depth + 1));
-      children.emplace_back(std::move(child));
+    std::vector<bool> more(groups.size(), false);
+    size_t total = 0;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      std::vector<store::Entity>& found = groups[i].entities;
+      if (!nav.to_many && found.size() > 1) found.resize(1);
+      if (nav.to_many && static_cast<int64_t>(found.size()) > page) {
+        more[i] = page > 0;
+        found.pop_back();
+      }
+      total += found.size();
     }
-    if (result.count) out[fmt::format("{}@iot.count", nav.name)] = *result.count;
-    if (more) {
-      out[fmt::format("{}@iot.nextLink", nav.name)] =
-          fmt::format("{}?{}", links_.Navigation(type.kind, entity.id, nav.name), ExpandedNextQuery(sub, page));
+
+    // The expansions of the children of all parents, one level down.
+    std::vector<const store::Entity*> children;
+    children.reserve(total);
+    for (const store::ReadResult& group : groups) {
+      for (const store::Entity& child : group.entities) children.push_back(&child);
     }
-    out[nav.name] = std::move(children);
+    std::vector<std::string> child_expansions(total);
+    std::vector<std::string*> child_outs;
+    child_outs.reserve(total);
+    for (std::string& text : child_expansions) child_outs.push_back(&text);
+    FUNDAMENT_RETURN_IF_ERROR(Expand(target, children, sub, child_outs, depth + 1));
+
+    size_t next = 0;
+    auto append_child = [&](std::string& out) {
+      out += '{';
+      bool any = AppendEntityMembers(out, target, *children[next], selection, links_);
+      const std::string& expansion = child_expansions[next++];
+      if (any && !expansion.empty()) out += ',';
+      out += expansion;
+      out += '}';
+    };
+    auto append_key = [](std::string& out, std::string_view name, std::string_view suffix) {
+      if (!out.empty()) out += ',';
+      out += '"';
+      out += name;  // names from the data model: nothing to escape
+      out += suffix;
+      out += "\":";
+    };
+    for (size_t i = 0; i < groups.size(); ++i) {
+      std::string& out = *outs[i];
+      const std::vector<store::Entity>& found = groups[i].entities;
+      if (!nav.to_many) {
+        append_key(out, nav.name, {});
+        if (found.empty()) {
+          out += "null";
+        } else {
+          append_child(out);
+        }
+        continue;
+      }
+      if (groups[i].count) {
+        append_key(out, nav.name, "@iot.count");
+        AppendJsonInteger(out, *groups[i].count);
+      }
+      if (more[i]) {
+        append_key(out, nav.name, "@iot.nextLink");
+        link = fmt::format("{}?{}", links_.Navigation(type.kind, entities[i]->id, nav.name),
+                           ExpandedNextQuery(sub, page));
+        AppendJsonString(out, link);
+      }
+      append_key(out, nav.name, {});
+      out += '[';
+      for (size_t j = 0; j < found.size(); ++j) {
+        if (j > 0) out += ',';
+        append_child(out);
+      }
+      out += ']';
+    }
   }
   return Status::Ok();
 }

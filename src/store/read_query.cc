@@ -21,8 +21,21 @@ bool Wanted(const ReadRequest& request, std::string_view property) {
          request.properties.end();
 }
 
+// The SQL standing for the related entity's id times `sign` (1 or -1): the
+// expression `parent_id` when given, else a bound parameter (recorded in
+// `query`).
+std::string RelatedId(const RelatedTo& related, int64_t sign, const std::string_view* parent_id,
+                      ReadQuery& query) {
+  if (parent_id != nullptr) return sign < 0 ? fmt::format("-{}", *parent_id) : std::string(*parent_id);
+  std::string placeholder = query.builder.Bind(sign * related.id);
+  query.related_parameter = static_cast<int>(query.builder.parameters().size());
+  query.related_sign = sign;
+  return placeholder;
+}
+
 // Restricts the query to the entities reached through `related`.
-Status AddRelation(const ReadRequest& request, const RelatedTo& related, ReadQuery& query) {
+Status AddRelation(const ReadRequest& request, const RelatedTo& related, const std::string_view* parent_id,
+                   ReadQuery& query) {
   const model::EntityTypeDef& from = model::TypeOf(related.kind);
   const model::EntityTypeDef& to = model::TypeOf(request.kind);
   const model::NavigationDef* nav =
@@ -37,7 +50,7 @@ Status AddRelation(const ReadRequest& request, const RelatedTo& related, ReadQue
       const ReferenceColumn* fk = TableOf(related.kind).FindReference(nav->name);
       if (fk == nullptr) return Internal(fmt::format("no column for {}/{}", from.name, nav->name));
       builder.AddWhere(fmt::format("{}.id = (SELECT s.{} FROM {} AS s WHERE s.id = {})", kAlias, fk->column,
-                                   TableOf(related.kind).table, builder.Bind(related.id)));
+                                   TableOf(related.kind).table, RelatedId(related, 1, parent_id, query)));
       return Status::Ok();
     }
     case model::Relation::kReferencedBy: {
@@ -48,17 +61,18 @@ Status AddRelation(const ReadRequest& request, const RelatedTo& related, ReadQue
       if (!fk->cluster_column.empty()) {
         // A Datastream's Observations: one run of the clustering key.
         builder.AddWhere(fmt::format("{}.{} = {}", kAlias, fk->cluster_column,
-                                     builder.Bind(fk->cluster_sign * related.id)));
+                                     RelatedId(related, fk->cluster_sign, parent_id, query)));
         return Status::Ok();
       }
-      builder.AddWhere(fmt::format("{}.{} = {}", kAlias, fk->column, builder.Bind(related.id)));
+      builder.AddWhere(
+          fmt::format("{}.{} = {}", kAlias, fk->column, RelatedId(related, 1, parent_id, query)));
       return Status::Ok();
     }
     case model::Relation::kLinkTable: {
       const LinkTableSide* link = LinkTableOf(related.kind, nav->name);
       if (link == nullptr) return Internal(fmt::format("no link table for {}/{}", from.name, nav->name));
       builder.AddJoin(fmt::format("JOIN {} AS l ON l.{} = {}.id", link->table, link->target_column, kAlias));
-      builder.AddWhere(fmt::format("l.{} = {}", link->own_column, builder.Bind(related.id)));
+      builder.AddWhere(fmt::format("l.{} = {}", link->own_column, RelatedId(related, 1, parent_id, query)));
       // A MultiDatastream's ObservedProperties come in the order that its
       // unitOfMeasurements follow, unless the client asks for another.
       if (link->ordered && related.kind == model::EntityKind::kMultiDatastream && request.orderby.empty()) {
@@ -96,10 +110,8 @@ Status AddOrder(const odata::OrderKey& key, ReadQuery& query, ResultOrder result
   return Status::Ok();
 }
 
-}  // namespace
-
-Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const sql::SqlDialect& dialect,
-                                 ResultOrder result_order) {
+Result<ReadQuery> Build(const ReadRequest& request, const std::string_view* parent_id,
+                        const sql::SqlDialect& dialect, ResultOrder result_order) {
   const TableMap& table = TableOf(request.kind);
   ReadQuery query{SelectBuilder(dialect, fmt::format("{} AS {}", table.table, kAlias)), &table, {}, {}};
   SelectBuilder& builder = query.builder;
@@ -118,7 +130,7 @@ Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const sql::SqlDiale
                                   builder.AddColumn(fmt::format("{}.{}", kAlias, reference.column)));
   }
   if (request.id) builder.AddWhere(fmt::format("{}.id = {}", kAlias, builder.Bind(*request.id)));
-  if (request.related) FUNDAMENT_RETURN_IF_ERROR(AddRelation(request, *request.related, query));
+  if (request.related) FUNDAMENT_RETURN_IF_ERROR(AddRelation(request, *request.related, parent_id, query));
   if (request.filter != nullptr) {
     sql::FilterScope scope{request.kind, kAlias, model::Now()};
     FUNDAMENT_ASSIGN_OR_RETURN(std::string condition, sql::CompileFilter(*request.filter, scope, builder));
@@ -141,6 +153,18 @@ Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const sql::SqlDiale
   builder.AddOrderBy(fmt::format("{}.id", kAlias), !order->empty() && order->back().descending);
   builder.SetLimit(request.limit, request.skip);
   return query;
+}
+
+}  // namespace
+
+Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const sql::SqlDialect& dialect,
+                                 ResultOrder result_order) {
+  return Build(request, nullptr, dialect, result_order);
+}
+
+Result<ReadQuery> BuildRelatedReadQuery(const RelatedReadRequest& request, std::string_view parent_id,
+                                        const sql::SqlDialect& dialect, ResultOrder result_order) {
+  return Build(request.ForParent(0), &parent_id, dialect, result_order);
 }
 
 }  // namespace fundament::store

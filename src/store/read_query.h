@@ -3,6 +3,7 @@
 // Every SQL store runs the query on its own connections.
 #pragma once
 
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,11 @@ struct ReadQuery {
   std::vector<std::pair<const PropertyColumns*, int>> properties;
   // The to-one references, each with its column.
   std::vector<std::pair<const ReferenceColumn*, int>> references;
+  // For a read of related entities: the parameter (1-based) that holds the
+  // related entity's id, multiplied by `related_sign`. A store running the
+  // same query for many parents rebinds just this one.
+  int related_parameter = 0;
+  int64_t related_sign = 1;
 };
 
 // Builds the query for `request` in `dialect`, its filter compiled into the
@@ -28,6 +34,12 @@ struct ReadQuery {
 // the entity type and for filters the store cannot run (sql/filter_compiler.h).
 Result<ReadQuery> BuildReadQuery(const ReadRequest& request, const sql::SqlDialect& dialect,
                                  ResultOrder result_order);
+
+// The query of one parent's share of `request`, with the parent's id given
+// by the SQL expression `parent_id` (a column of an outer query that lists
+// the parents) instead of a bound value.
+Result<ReadQuery> BuildRelatedReadQuery(const RelatedReadRequest& request, std::string_view parent_id,
+                                        const sql::SqlDialect& dialect, ResultOrder result_order);
 
 // The Entity in the current row of `row` (see DecodeProperty for what a Row offers).
 template <typename Row>

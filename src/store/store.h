@@ -86,6 +86,30 @@ struct ReadResult {
   std::optional<int64_t> count;  // set when ReadRequest::count
 };
 
+// "The entities reached from each of many entities through one navigation":
+// the expansion of one navigation for a page of entities, read at once. The
+// filter, order, paging, count and properties apply to each parent's
+// entities on their own, exactly as in the ReadRequest of ForParent().
+struct RelatedReadRequest {
+  model::EntityKind kind;                            // the kind read: the navigation's target
+  model::EntityKind parent_kind;                     // the kind the navigation starts from
+  const model::NavigationDef* navigation = nullptr;  // a navigation of parent_kind
+  std::vector<int64_t> parent_ids;                   // in any order; repeats are allowed
+  std::shared_ptr<const odata::FilterExpr> filter;
+  std::vector<odata::OrderKey> orderby;
+  int64_t skip = 0;    // per parent
+  int64_t limit = -1;  // per parent; -1 = no limit
+  bool count = false;  // per parent, ignoring skip and limit
+  std::vector<std::string> properties;
+
+  // The read of one parent's entities that this request stands for.
+  ReadRequest ForParent(int64_t parent_id) const;
+};
+
+// One ReadResult per RelatedReadRequest::parent_ids entry, in that order
+// (a repeated parent gets the same entities again).
+using RelatedReadResult = std::vector<ReadResult>;
+
 // Hands each entity of a read to the reader as it comes from the store.
 // Returning an error stops the read with that error.
 using EntityVisitor = std::function<Status(Entity&& entity)>;
@@ -102,7 +126,16 @@ class ReadTransaction {
   // instead of collecting them: memory stays flat however many match.
   // The result carries the count (when asked for) and no entities.
   virtual Result<ReadResult> Scan(const ReadRequest& request, const EntityVisitor& visit) = 0;
+
+  // The results of request.ForParent(id) for every parent id, read with as
+  // few queries as the store can (the SQL stores need one or two however
+  // many parents there are). This default runs Read() once per parent.
+  virtual Result<RelatedReadResult> ReadRelated(const RelatedReadRequest& request);
 };
+
+// ReadRelated() by one Read() per distinct parent: for implementations
+// without a grouped read of their own.
+Result<RelatedReadResult> ReadRelatedOneByOne(ReadTransaction& reads, const RelatedReadRequest& request);
 
 // The operations available inside one write transaction. Reads made through it
 // see the transaction's own writes. Any error leaves the transaction to be

@@ -1,6 +1,9 @@
 #include "store/postgres/entity_reader.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <unordered_map>
 
 #include <vector>
 
@@ -71,6 +74,73 @@ Result<ReadResult> ScanRead(Connection& connection, const sql::SqlDialect& diale
     result.count = rows.row(0).ColumnInt(0);
   }
   return result;
+}
+
+Result<RelatedRowsQuery> BuildRelatedRowsQuery(const RelatedReadRequest& request,
+                                               const std::vector<int64_t>& parents,
+                                               const sql::SqlDialect& dialect) {
+  constexpr std::string_view kParent = "p.id";
+  FUNDAMENT_ASSIGN_OR_RETURN(ReadQuery query,
+                             store::BuildRelatedReadQuery(request, kParent, dialect, &ResultSortExpression));
+  const int parent_column = query.builder.column_count();
+  // The ids travel as one bigint[] parameter in PostgreSQL's array syntax.
+  const std::string ids = query.builder.Bind(fmt::format("{{{}}}", fmt::join(parents, ",")));
+  // The subquery runs once per parent (a nested loop: it depends on p.id),
+  // so each parent's rows come in the subquery's order.
+  std::string sql =
+      fmt::format("SELECT x.*, {} FROM unnest(CAST({} AS bigint[])) AS p(id) CROSS JOIN LATERAL ({}) AS x",
+                  kParent, ids, query.builder.SelectSql());
+  return RelatedRowsQuery{std::move(query), std::move(sql), parent_column};
+}
+
+Result<RelatedReadResult> RunRelatedRead(Connection& connection, const sql::SqlDialect& dialect,
+                                         const RelatedReadRequest& request) {
+  RelatedReadResult groups(request.parent_ids.size());
+  if (request.parent_ids.empty()) return groups;
+  std::unordered_map<int64_t, size_t> first;  // parent id → index of its first entry
+  std::vector<int64_t> distinct;
+  for (size_t i = 0; i < request.parent_ids.size(); ++i) {
+    if (first.emplace(request.parent_ids[i], i).second) distinct.push_back(request.parent_ids[i]);
+  }
+
+  if (request.limit != 0) {
+    FUNDAMENT_ASSIGN_OR_RETURN(RelatedRowsQuery rows_query,
+                               BuildRelatedRowsQuery(request, distinct, dialect));
+    const ReadQuery& query = rows_query.query;
+    auto take = [&](const auto& row) -> Status {
+      FUNDAMENT_ASSIGN_OR_RETURN(Entity entity, DecodeEntity(query, row));
+      groups[first.at(row.ColumnInt(rows_query.parent_column))].entities.push_back(std::move(entity));
+      return Status::Ok();
+    };
+    const auto& parameters = query.builder.parameters();
+    if (request.limit > 0 && request.limit <= kChunkRows / static_cast<int64_t>(distinct.size())) {
+      FUNDAMENT_ASSIGN_OR_RETURN(Rows rows, connection.Query(rows_query.sql, parameters));
+      for (int i = 0; i < rows.size(); ++i) FUNDAMENT_RETURN_IF_ERROR(take(rows.row(i)));
+    } else {
+      FUNDAMENT_RETURN_IF_ERROR(connection.Stream(rows_query.sql, parameters, kChunkRows, take));
+    }
+  }
+  if (request.count) {
+    // Counted without order and paging, whose parameters the count would not use.
+    RelatedReadRequest counting = request;
+    counting.orderby.clear();
+    counting.skip = 0;
+    counting.limit = -1;
+    FUNDAMENT_ASSIGN_OR_RETURN(
+        ReadQuery query, store::BuildRelatedReadQuery(counting, "p.id", dialect, &ResultSortExpression));
+    const std::string ids = query.builder.Bind(fmt::format("{{{}}}", fmt::join(distinct, ",")));
+    const std::string select = fmt::format("SELECT p.id, ({}) FROM unnest(CAST({} AS bigint[])) AS p(id)",
+                                           query.builder.CountSql(), ids);
+    FUNDAMENT_ASSIGN_OR_RETURN(Rows rows, connection.Query(select, query.builder.parameters()));
+    for (int i = 0; i < rows.size(); ++i) {
+      groups[first.at(rows.row(i).ColumnInt(0))].count = rows.row(i).ColumnInt(1);
+    }
+  }
+  for (size_t i = 0; i < request.parent_ids.size(); ++i) {
+    const size_t source = first.at(request.parent_ids[i]);
+    if (source != i) groups[i] = groups[source];
+  }
+  return groups;
 }
 
 }  // namespace fundament::store::postgres

@@ -45,6 +45,9 @@ class SnapshotReads final : public ReadTransaction {
   Result<ReadResult> Scan(const ReadRequest& request, const EntityVisitor& visit) override {
     return postgres::ScanRead(connection_, dialect_, request, visit);
   }
+  Result<RelatedReadResult> ReadRelated(const RelatedReadRequest& request) override {
+    return postgres::RunRelatedRead(connection_, dialect_, request);
+  }
 
  private:
   Connection& connection_;

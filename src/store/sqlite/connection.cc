@@ -106,6 +106,8 @@ Status Statement::Run() {
   }
 }
 
+void Statement::Reset() { sqlite3_reset(stmt_); }
+
 int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
 bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 int Statement::ColumnType(int column) const { return sqlite3_column_type(stmt_, column); }

@@ -64,6 +64,8 @@ class Statement {
   Result<bool> Step();
   // Steps until done (for statements without rows).
   Status Run();
+  // Rewinds the statement to run again; its bindings stay.
+  void Reset();
 
   // Values of the current row; column indexes are 0-based as in SQLite.
   int ColumnCount() const;

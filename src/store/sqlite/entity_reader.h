@@ -28,4 +28,12 @@ Result<ReadResult> RunRead(Connection& connection, const ReadRequest& request);
 // Like RunRead, handing each entity to `visit` instead of collecting them.
 Result<ReadResult> ScanRead(Connection& connection, const ReadRequest& request, const EntityVisitor& visit);
 
+// The grouped read of `request` on `connection`: one prepared statement (and
+// one for the counts) run once per distinct parent with that parent's id
+// rebound. SQLite runs in-process, so a run costs no round trip; each uses
+// the index that serves a single parent's read, where one statement over all
+// parents (a window function over `fk IN (…)`) would read every child of
+// every parent to number them.
+Result<RelatedReadResult> RunRelatedRead(Connection& connection, const RelatedReadRequest& request);
+
 }  // namespace fundament::store::sqlite

@@ -40,6 +40,9 @@ class SnapshotReads final : public ReadTransaction {
   Result<ReadResult> Scan(const ReadRequest& request, const EntityVisitor& visit) override {
     return sqlite::ScanRead(connection_, request, visit);
   }
+  Result<RelatedReadResult> ReadRelated(const RelatedReadRequest& request) override {
+    return sqlite::RunRelatedRead(connection_, request);
+  }
 
  private:
   Connection& connection_;
