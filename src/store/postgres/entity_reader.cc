@@ -10,9 +10,12 @@
 namespace fundament::store::postgres {
 namespace {
 
-// Reads that may return more rows than this go through a cursor, this many
-// rows per round trip; smaller ones run as one prepared statement.
+// Reads that may return more rows than kOneStatementRows go through a
+// cursor, kChunkRows rows per round trip; smaller ones run as one prepared
+// statement, whose whole result libpq holds at once. The bound is a page of
+// the largest $top (10000) and the one row more that says whether more exist.
 constexpr int kChunkRows = 1000;
+constexpr int64_t kOneStatementRows = 10001;
 
 // Numbers (and booleans as 0/1) before strings, strings before structured
 // results, as in the SQLite store; a row value compares column by column.
@@ -47,7 +50,7 @@ Result<ReadResult> ScanRead(Connection& connection, const sql::SqlDialect& diale
   const std::string select = query.builder.SelectSql();
   const auto& parameters = query.builder.parameters();
   // One entity by id needs no cursor either: a cursor costs two more round trips.
-  const bool one_statement = request.id.has_value() || (request.limit >= 0 && request.limit <= kChunkRows);
+  const bool one_statement = request.id.has_value() || (request.limit >= 0 && request.limit <= kOneStatementRows);
   if (one_statement) {
     if (request.limit != 0) {
       FUNDAMENT_ASSIGN_OR_RETURN(Rows rows, connection.Query(select, parameters));
@@ -113,7 +116,7 @@ Result<RelatedReadResult> RunRelatedRead(Connection& connection, const sql::SqlD
       return Status::Ok();
     };
     const auto& parameters = query.builder.parameters();
-    if (request.limit > 0 && request.limit <= kChunkRows / static_cast<int64_t>(distinct.size())) {
+    if (request.limit > 0 && request.limit <= kOneStatementRows / static_cast<int64_t>(distinct.size())) {
       FUNDAMENT_ASSIGN_OR_RETURN(Rows rows, connection.Query(rows_query.sql, parameters));
       for (int i = 0; i < rows.size(); ++i) FUNDAMENT_RETURN_IF_ERROR(take(rows.row(i)));
     } else {
