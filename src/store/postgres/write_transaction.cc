@@ -231,10 +231,10 @@ Error PostgresWriteTransaction::PartitionsMissing() const {
 
 Result<int64_t> PostgresWriteTransaction::NextObservationId() {
   if (next_reserved_ < reserved_ids_.size()) return reserved_ids_[next_reserved_++];
-  int64_t count = std::max(expected_observations_, next_block_);
-  count = std::min(count, kLargestReservation);
+  int64_t count = next_block_;
   if (expected_observations_ > 0) {
-    expected_observations_ = std::max<int64_t>(0, expected_observations_ - count);
+    count = std::min(expected_observations_, kLargestReservation);
+    expected_observations_ -= count;
   } else {
     next_block_ = std::min(next_block_ * 2, kLargestIdBlock);
   }
