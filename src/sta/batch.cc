@@ -216,6 +216,10 @@ class BatchExecutor {
     Error failure;
     CreatedMap before = created_;
     Status status = service_.store().Write([&](store::WriteTransaction& txn) -> Status {
+      // The store may run the work again (after a deadlock, or once the
+      // partitions it needs exist): each run starts afresh.
+      failed = end;
+      created_ = before;
       for (size_t i = begin; i < end; ++i) {
         const BatchRequest& request = requests[i];
         Status step = [&]() -> Status {

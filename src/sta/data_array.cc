@@ -113,6 +113,9 @@ Result<HttpResponse> CreateObservations(store::Store& store, const Links& links,
   json::array answer;
   FUNDAMENT_RETURN_IF_ERROR(store.Write([&](store::WriteTransaction& txn) -> Status {
     answer.clear();
+    int64_t rows = 0;
+    for (const RowGroup& group : groups) rows += static_cast<int64_t>(group.rows->size());
+    txn.ExpectInserts(EntityKind::kObservation, rows);
     Writer writer(txn);
     for (const RowGroup& group : groups) {
       FUNDAMENT_ASSIGN_OR_RETURN(bool exists, txn.Exists(group.stream_kind, group.stream_id));

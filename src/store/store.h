@@ -150,6 +150,15 @@ class WriteTransaction : public ReadTransaction {
   virtual Result<int64_t> Insert(model::EntityKind kind, const boost::json::object& properties,
                                  const References& references) = 0;
 
+  // A hint that about `count` more entities of `kind` are about to be
+  // inserted in this transaction (the rows of a bulk request), so that the
+  // store can prepare for them at once (the PostgreSQL store allocates their
+  // Observation ids in one round trip). Changes nothing that is written.
+  virtual void ExpectInserts(model::EntityKind kind, int64_t count) {
+    (void)kind;
+    (void)count;
+  }
+
   // Changes the given properties (JSON null clears an optional property) and
   // references of an existing entity; kNotFound when it does not exist.
   virtual Status Update(model::EntityKind kind, int64_t id, const boost::json::object& properties,

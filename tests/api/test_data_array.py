@@ -198,6 +198,42 @@ def test_a_bad_row_fails_alone(api, g):
         assert api.delete(link).status_code in (200, 204)
 
 
+# Text a store might have to escape on its way in (a bulk format's field and
+# line separators, its escape character and markers).
+AWKWARD_TEXTS = ["back\\slash", "tab\there", "line\nbreak", "carriage\rreturn", "\\N", "\\.", "ends with \\",
+                 "quote \" '", "ünïcødé ✓ 𝄞", "", "a,b;c|d"]
+
+
+def test_create_observations_keeps_text_exactly(api, g):
+    rows = [[s.at(400 + i), text, {"note": text, text: [text]}] for i, text in enumerate(AWKWARD_TEXTS)]
+    body = [{"Datastream": ref(g.ds2), "components": ["phenomenonTime", "result", "parameters"], "dataArray": rows}]
+    response = api.post("CreateObservations", body)
+    assert response.status_code == 201, describe(response)
+    links = response.json()
+    assert len(links) == len(AWKWARD_TEXTS) and "error" not in links, links
+    for link, text in zip(links, AWKWARD_TEXTS):
+        obs = api.get_json(link)
+        assert obs["result"] == text, (link, text)
+        assert obs["parameters"] == {"note": text, text: [text]}, (link, text)
+    for link in links:
+        assert api.delete(link).status_code in (200, 204)
+
+
+def test_many_rows_get_distinct_ids_in_row_order(api, g):
+    rows = [[s.at(1000 + i), float(i)] for i in range(600)]
+    body = [{"Datastream": ref(g.ds2), "components": ["phenomenonTime", "result"], "dataArray": rows}]
+    response = api.post("CreateObservations", body)
+    assert response.status_code == 201, describe(response)
+    links = response.json()
+    assert len(links) == 600 and "error" not in links
+    ids = [int(link.rsplit("(", 1)[1].rstrip(")")) for link in links]
+    assert ids == sorted(set(ids))
+    for i in (0, 1, 299, 599):
+        assert api.get_json(links[i])["result"] == float(i)
+    for link in links:
+        assert api.delete(link).status_code in (200, 204)
+
+
 def test_rows_of_a_missing_datastream_fail(api, g):
     before = api.count("Observations")
     body = [{"Datastream": ref(987654321), "components": ["phenomenonTime", "result"],

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <utility>
@@ -53,10 +54,15 @@ struct Parameters {
   std::vector<const char*> pointers;
 };
 
-// PostgreSQL text cannot hold the character U+0000, and libpq passes
-// parameters as C strings, which would silently end at it: a filter
-// literal holding it would become a shorter string, the empty one matching everything.
-// Refused instead, as PostgreSQL refuses it in stored text and jsonb.
+bool StartsWith(const char* text, std::string_view prefix) {
+  return text != nullptr && std::string_view(text).starts_with(prefix);
+}
+
+}  // namespace
+
+// A filter literal cut at U+0000 would become a shorter string (the empty
+// one matching everything): refused instead, as PostgreSQL refuses the
+// character in stored text and jsonb.
 Status RefuseNulCharacters(const std::vector<SqlValue>& values) {
   for (const SqlValue& value : values) {
     const auto* text = std::get_if<std::string>(&value);
@@ -66,12 +72,6 @@ Status RefuseNulCharacters(const std::vector<SqlValue>& values) {
   }
   return Status::Ok();
 }
-
-bool StartsWith(const char* text, std::string_view prefix) {
-  return text != nullptr && std::string_view(text).starts_with(prefix);
-}
-
-}  // namespace
 
 Error PostgresError(PGconn* connection, const PGresult* result, std::string_view context) {
   std::string detail = result != nullptr ? PQresultErrorMessage(result) : "";
@@ -141,12 +141,14 @@ Result<Rows> Connection::Check(PGresult* result, std::string_view context) {
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     last_failure_retryable_ = false;
+    if (PQtransactionStatus(conn_) == PQTRANS_IDLE) transaction_failure_.reset();
     return Rows(result);
   }
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   last_failure_retryable_ = StartsWith(state, "40001") || StartsWith(state, "40P01");
   Error error = PostgresError(conn_, result, context);
   PQclear(result);
+  if (PQtransactionStatus(conn_) == PQTRANS_INERROR && !transaction_failure_) transaction_failure_ = error;
   return error;
 }
 
@@ -204,7 +206,30 @@ Status Connection::Stream(const std::string& sql, const std::vector<SqlValue>& p
   return Execute("CLOSE " + cursor);
 }
 
+Status Connection::CopyIn(const std::string& copy_sql, std::string_view data) {
+  PGresult* started = PQexec(conn_, copy_sql.c_str());
+  if (PQresultStatus(started) != PGRES_COPY_IN) {
+    FUNDAMENT_RETURN_IF_ERROR(Check(started, fmt::format("start \"{}\"", copy_sql.substr(0, 60))).status());
+    return Internal(fmt::format("\"{}\" did not start a COPY", copy_sql.substr(0, 60)));
+  }
+  PQclear(started);
+  // In chunks, so that libpq's send buffer stays small.
+  constexpr size_t kChunk = size_t{1} << 20;
+  const char* failure = nullptr;
+  for (size_t at = 0; at < data.size() && failure == nullptr; at += kChunk) {
+    const size_t size = std::min(kChunk, data.size() - at);
+    if (PQputCopyData(conn_, data.data() + at, static_cast<int>(size)) != 1) failure = "sending the rows failed";
+  }
+  if (PQputCopyEnd(conn_, failure) != 1) {
+    return Error{ErrorCode::kUnavailable, fmt::format("copy: {}", PQerrorMessage(conn_)), {}};
+  }
+  Status status = Check(PQgetResult(conn_), "copy").status();
+  while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+  return status;
+}
+
 Status Connection::Reset() {
+  transaction_failure_.reset();
   prepared_.clear();
   PQreset(conn_);
   if (!ok()) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,6 +31,11 @@ using sql::SqlValue;
 // kBadRequest, a lost connection (class 08, shutdown, or the connection in
 // a bad state) kUnavailable, everything else kInternal.
 Error PostgresError(PGconn* connection, const PGresult* result, std::string_view context);
+
+// kBadRequest when a text value holds the character U+0000, which
+// PostgreSQL text and jsonb cannot hold (and which libpq, passing C strings,
+// would silently cut the text at).
+Status RefuseNulCharacters(const std::vector<SqlValue>& values);
 
 // One row of a result, with the accessors store::DecodeProperty expects.
 class RowView {
@@ -90,6 +96,16 @@ class Connection {
   Status Stream(const std::string& sql, const std::vector<SqlValue>& parameters, int chunk,
                 const std::function<Status(const RowView&)>& visit);
 
+  // Runs `copy_sql` (COPY … FROM STDIN) and sends `data`, the rows in the
+  // format the statement names; the server's error when a row is refused
+  // (mapped as by PostgresError).
+  Status CopyIn(const std::string& copy_sql, std::string_view data);
+
+  // The first error of the transaction the connection is in, when a
+  // statement failed and the transaction can only be rolled back (a COMMIT
+  // of it would roll back, too); reset when the transaction ends.
+  const std::optional<Error>& transaction_failure() const { return transaction_failure_; }
+
   // True when the last failed statement may succeed if the transaction is
   // run again (serialization failure, deadlock).
   bool last_failure_retryable() const { return last_failure_retryable_; }
@@ -113,6 +129,7 @@ class Connection {
   uint64_t next_statement_ = 0;
   uint64_t next_cursor_ = 0;
   bool last_failure_retryable_ = false;
+  std::optional<Error> transaction_failure_;
 };
 
 }  // namespace fundament::store::postgres

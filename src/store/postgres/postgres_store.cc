@@ -66,6 +66,17 @@ class SnapshotReads final : public ReadTransaction {
 // unrelated ones (which a savepoint-per-write group on one connection would
 // also expose to other nodes' locks).
 //
+// A write whose Observations fall in months without partition (the
+// transaction notes them and cannot commit) is rolled back; the partitions
+// are then created on the same connection, each in a short transaction of
+// its own (serialised across nodes by an advisory lock, and a no-op for one
+// another node created meanwhile), and the work runs again. A partition so
+// created stays when the write then fails for another reason. Creating it
+// inside the write would hold the write up and lose the partition with it,
+// and creating it on another connection while the write is open could wait
+// forever: attaching a partition locks feature_of_interest against writes,
+// which the write (or a transaction waiting for the write) may have made.
+//
 // Change events are published in commit order: a write takes a ticket just
 // before its COMMIT and publishes only after every earlier ticket did. Two
 // writes that touch the same rows are ordered by the row lock, so the second
@@ -138,20 +149,33 @@ class PostgresStore final : public Store {
     struct Reset {
       ~Reset() { writing_ = nullptr; }
     } reset;
-    for (int attempt = 0;; ++attempt) {
+    int retries = 0;
+    int partition_runs = 0;
+    for (;;) {
       bool retryable = false;
+      bool partitions_created = false;
       Committed committed;
       Status status;
       {
         Lease lease(*this);
         auto connection = lease.Ready();
         if (!connection.ok()) return connection.error();
-        status = WriteOnce(**connection, work, retryable, committed);
+        std::map<int64_t, postgres::MonthPartition> missing;
+        status = WriteOnce(**connection, work, retryable, committed, missing);
+        if (!missing.empty()) {
+          FUNDAMENT_RETURN_IF_ERROR(CreatePartitions(**connection, missing));
+          partitions_created = true;
+        }
       }
       // Published with the connection back in the pool, so that a listener
       // reading the store cannot wait for the connection its writer holds.
       if (committed.ticket) PublishInOrder(*committed.ticket, status.ok() ? &committed : nullptr);
-      if (status.ok() || !retryable || attempt >= options_.write_retries) return status;
+      if (partitions_created && partition_runs < kMaxPartitionRuns) {
+        ++partition_runs;
+        continue;
+      }
+      if (status.ok() || !retryable || retries >= options_.write_retries) return status;
+      ++retries;
       spdlog::debug("store: write retried after: {}", status.error().message);
     }
   }
@@ -172,18 +196,23 @@ class PostgresStore final : public Store {
   }
 
  private:
+  // A write runs again at most this many times for partitions it found
+  // missing (more than once only when a run reaches months the one before
+  // did not, or the partitions were dropped meanwhile).
+  static constexpr int kMaxPartitionRuns = 3;
+
   // What a write that reached COMMIT leaves to publish.
   struct Committed {
     std::optional<uint64_t> ticket;  // its place in commit order
     std::vector<events::ChangeEvent> events;
-    std::vector<int64_t> partitions;  // created by it
   };
 
   // Runs `work` in one transaction on `connection` up to its COMMIT;
   // `committed` gets a ticket once COMMIT was sent (which must then be
-  // published, also when it failed).
+  // published, also when it failed). `missing` gets the months without
+  // partition that the work's Observations need (the write then failed).
   Status WriteOnce(Connection& connection, const std::function<Status(WriteTransaction&)>& work, bool& retryable,
-                   Committed& committed) {
+                   Committed& committed, std::map<int64_t, postgres::MonthPartition>& missing) {
     FUNDAMENT_RETURN_IF_ERROR(connection.Execute("BEGIN ISOLATION LEVEL READ COMMITTED"));
     postgres::PostgresWriteTransaction transaction(connection, dialect_, partitions_);
     Status status;
@@ -195,6 +224,11 @@ class PostgresStore final : public Store {
       status = Internal("write failed: unknown exception");
     }
     if (status.ok()) status = transaction.Flush();
+    // A failed statement whose error the work did not return (a bulk
+    // request answers a refused row with an error and goes on) leaves a
+    // transaction whose COMMIT would only roll back.
+    if (status.ok() && connection.transaction_failure()) status = *connection.transaction_failure();
+    missing = transaction.missing_partitions();
     if (!status.ok()) {
       retryable = connection.last_failure_retryable();
       RollbackQuietly(connection);
@@ -211,7 +245,17 @@ class PostgresStore final : public Store {
       return commit;
     }
     committed.events = transaction.events();
-    committed.partitions = transaction.created_partitions();
+    return Status::Ok();
+  }
+
+  // Creates the partitions of `months` on `connection` (in no transaction),
+  // each committed on its own.
+  Status CreatePartitions(Connection& connection, const std::map<int64_t, postgres::MonthPartition>& months) {
+    for (const auto& [start, month] : months) {
+      FUNDAMENT_RETURN_IF_ERROR(postgres::EnsurePartition(connection, month));
+      partitions_.Add({start});
+      spdlog::debug("store: observation partition {} ready", month.Name());
+    }
     return Status::Ok();
   }
 
@@ -220,12 +264,9 @@ class PostgresStore final : public Store {
   void PublishInOrder(uint64_t ticket, const Committed* committed) {
     std::unique_lock lock(publish_mutex_);
     published_.wait(lock, [&] { return next_publish_ == ticket; });
-    if (committed != nullptr) {
-      partitions_.Add(committed->partitions);
-      if (!committed->events.empty()) {
-        changes_.Publish(committed->events);
-        if (notifier_ != nullptr) notifier_->Send(committed->events);
-      }
+    if (committed != nullptr && !committed->events.empty()) {
+      changes_.Publish(committed->events);
+      if (notifier_ != nullptr) notifier_->Send(committed->events);
     }
     ++next_publish_;
     lock.unlock();

@@ -323,6 +323,19 @@ MonthPartition MonthOf(int64_t instant) {
   return MonthPartition{static_cast<int>(y + (m <= 2)), static_cast<int>(m)};
 }
 
+Result<bool> PartitionExists(Connection& connection, const MonthPartition& month) {
+  // A partition of this store's observation table: a table of that name in
+  // another schema on the search path (another instance's) is not one. From
+  // the catalog under the statement's snapshot, not by name lookup
+  // (to_regclass): a backend's cache of names may still miss a partition
+  // another node committed a moment ago.
+  FUNDAMENT_ASSIGN_OR_RETURN(
+      Rows rows, connection.Query("SELECT count(*) FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid "
+                                  "WHERE i.inhparent = 'observation'::regclass AND c.relname = $1",
+                                  {SqlValue(month.Name())}));
+  return rows.size() == 1 && rows.row(0).ColumnInt(0) > 0;
+}
+
 Status EnsurePartition(Connection& connection, const MonthPartition& month) {
   const bool own = !connection.InTransaction();
   if (own) FUNDAMENT_RETURN_IF_ERROR(connection.Execute("BEGIN"));
@@ -330,12 +343,8 @@ Status EnsurePartition(Connection& connection, const MonthPartition& month) {
     FUNDAMENT_RETURN_IF_ERROR(
         connection.Query("SELECT pg_advisory_xact_lock($1)", {SqlValue(kPartitionLock)}).status());
     const std::string name = month.Name();
-    // In the store's own schema: a partition of that name in another schema
-    // on the search path (another instance's) is not this store's.
-    FUNDAMENT_ASSIGN_OR_RETURN(Rows exists,
-                               connection.Query("SELECT to_regclass(format('%I.%I', current_schema(), $1::text)) IS NOT NULL",
-                                                {SqlValue(name)}));
-    if (exists.row(0).ColumnText(0) == "t") return Status::Ok();
+    FUNDAMENT_ASSIGN_OR_RETURN(bool exists, PartitionExists(connection, month));
+    if (exists) return Status::Ok();
     // The name is built from two integers, the bounds are integers: nothing
     // from a client is in this text.
     return connection.Execute(fmt::format(

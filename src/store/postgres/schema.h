@@ -42,11 +42,19 @@ struct MonthPartition {
 // The month holding `instant`.
 MonthPartition MonthOf(int64_t instant);
 
+// Whether the partition of `month` is attached, as committed when the
+// statement started.
+Result<bool> PartitionExists(Connection& connection, const MonthPartition& month);
+
 // Creates the partition for `month` unless it exists, in the transaction
-// `connection` is in (its own when it is in none). Serialised across nodes
-// by an advisory lock held to the end of that transaction. The partition is
-// created on its own and then attached, which takes only a lock that lets
-// reads and inserts of other partitions continue.
+// `connection` is in (its own when it is in none; the store calls it so,
+// before the write that needs the partition runs). Serialised across nodes
+// by an advisory lock held to the end of that transaction, under which a
+// partition another node created is found and left alone. The partition is
+// created on its own and then attached, which lets reads and inserts of
+// other partitions continue; attaching adds the partition's foreign key,
+// which waits for transactions that wrote feature_of_interest to end and
+// keeps new writes of it waiting meanwhile.
 Status EnsurePartition(Connection& connection, const MonthPartition& month);
 
 // The names of the observation partitions, ascending.

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "store/entity_codec.h"
+#include "store/postgres/copy_text.h"
 #include "store/postgres/entity_reader.h"
 #include "store/postgres/schema.h"
 #include "store/write_sql.h"
@@ -67,6 +68,25 @@ void KeepIntegersExact(std::vector<Assignment>& assignments) {
   number->value = SqlValue();
 }
 
+// Ids reserved at the second Observation of a transaction when no hint says
+// how many come; each further block is twice the last, up to the largest.
+constexpr int64_t kFirstIdBlock = 16;
+constexpr int64_t kLargestIdBlock = 4096;
+// At most this many ids in one reservation, whatever a hint says.
+constexpr int64_t kLargestReservation = 100000;
+// Gathered Observations are sent when this many wait, so that memory stays bounded.
+constexpr size_t kMaxGathered = 10000;
+// Up to this many gathered rows go as single INSERTs (one round trip each),
+// more with one COPY (two round trips and a statement the server parses).
+constexpr size_t kMaxInsertedOneByOne = 2;
+
+// Might a read of `request` see Observations (so that gathered ones must be
+// sent first)? Filters may navigate to them from any entity type.
+bool MaySeeObservations(const ReadRequest& request) {
+  return request.kind == EntityKind::kObservation ||
+         (request.related && request.related->kind == EntityKind::kObservation) || request.filter != nullptr;
+}
+
 }  // namespace
 
 bool PartitionSet::Known(int64_t start) {
@@ -86,16 +106,28 @@ void PartitionSet::Clear() {
 
 PostgresWriteTransaction::PostgresWriteTransaction(Connection& connection, const sql::SqlDialect& dialect,
                                                    PartitionSet& partitions)
-    : connection_(connection), dialect_(dialect), partitions_(partitions) {}
+    : connection_(connection), dialect_(dialect), partitions_(partitions), next_block_(kFirstIdBlock) {}
 
 Result<ReadResult> PostgresWriteTransaction::Read(const ReadRequest& request) {
-  if (ReadsExtents(request)) FUNDAMENT_RETURN_IF_ERROR(Flush());
+  if (ReadsExtents(request)) {
+    FUNDAMENT_RETURN_IF_ERROR(Flush());
+  } else if (MaySeeObservations(request)) {
+    FUNDAMENT_RETURN_IF_ERROR(FlushObservations());
+  }
   return RunRead(connection_, dialect_, request);
 }
 
 Result<ReadResult> PostgresWriteTransaction::Scan(const ReadRequest& request, const EntityVisitor& visit) {
-  if (ReadsExtents(request)) FUNDAMENT_RETURN_IF_ERROR(Flush());
+  if (ReadsExtents(request)) {
+    FUNDAMENT_RETURN_IF_ERROR(Flush());
+  } else if (MaySeeObservations(request)) {
+    FUNDAMENT_RETURN_IF_ERROR(FlushObservations());
+  }
   return ScanRead(connection_, dialect_, request, visit);
+}
+
+void PostgresWriteTransaction::ExpectInserts(EntityKind kind, int64_t count) {
+  if (kind == EntityKind::kObservation && count > 0) expected_observations_ = count;
 }
 
 Result<std::optional<Box>> PostgresWriteTransaction::FeatureBox(int64_t feature_id) {
@@ -124,6 +156,10 @@ Status PostgresWriteTransaction::Widen(const std::vector<Assignment>& assignment
 }
 
 Status PostgresWriteTransaction::Flush() {
+  // The rows first: the extents' row locks on the parents are then held only
+  // for the last statements before COMMIT, where concurrent bulk writes to
+  // the same Datastreams wait for them.
+  FUNDAMENT_RETURN_IF_ERROR(FlushObservations());
   for (const auto& [parent, extent] : extents_.pending()) {
     // least()/greatest() skip NULLs: a NULL bound (nothing yet, or no
     // resultTime) takes the other value.
@@ -150,6 +186,7 @@ Status PostgresWriteTransaction::Flush() {
 
 Result<bool> PostgresWriteTransaction::Exists(EntityKind kind, int64_t id) {
   if (existing_.count({kind, id}) > 0) return true;
+  if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(FlushObservations());
   // FOR KEY SHARE: the entity cannot be deleted before this transaction ends.
   // Observations are referenced by nothing and need no lock.
   std::string_view lock = kind == EntityKind::kObservation ? "" : " FOR KEY SHARE";
@@ -167,18 +204,97 @@ Status PostgresWriteTransaction::RequireExists(EntityKind kind, int64_t id) {
   return Status::Ok();
 }
 
-Status PostgresWriteTransaction::EnsurePartitionFor(const std::vector<Assignment>& assignments) {
+Result<bool> PostgresWriteTransaction::PartitionReady(const std::vector<Assignment>& assignments) {
   std::optional<int64_t> start = AssignedInt(assignments, "phenomenon_time_start");
-  if (!start) return Status::Ok();
+  if (!start) return true;
   const MonthPartition month = MonthOf(*start);
   const int64_t month_start = month.Start();
-  if (partitions_.Known(month_start) ||
-      std::find(created_partitions_.begin(), created_partitions_.end(), month_start) != created_partitions_.end()) {
+  if (partitions_.Known(month_start)) return true;
+  if (missing_partitions_.count(month_start) > 0) return false;
+  // Perhaps another node created it: only a committed partition is seen.
+  FUNDAMENT_ASSIGN_OR_RETURN(bool exists, PartitionExists(connection_, month));
+  if (exists) {
+    partitions_.Add({month_start});
+    return true;
+  }
+  missing_partitions_.emplace(month_start, month);
+  return false;
+}
+
+Error PostgresWriteTransaction::PartitionsMissing() const {
+  std::string names;
+  for (const auto& [start, month] : missing_partitions_) names += (names.empty() ? "" : ", ") + month.Name();
+  return Error{ErrorCode::kUnavailable,
+               fmt::format("store: the observation partitions {} do not exist yet; the write cannot go on", names),
+               {}};
+}
+
+Result<int64_t> PostgresWriteTransaction::NextObservationId() {
+  if (next_reserved_ < reserved_ids_.size()) return reserved_ids_[next_reserved_++];
+  int64_t count = next_block_;
+  if (expected_observations_ > 0) {
+    count = std::min(expected_observations_, kLargestReservation);
+    expected_observations_ -= count;
+  } else {
+    next_block_ = std::min(next_block_ * 2, kLargestIdBlock);
+  }
+  FUNDAMENT_ASSIGN_OR_RETURN(
+      Rows rows,
+      connection_.Query("SELECT nextval('observation_id') FROM generate_series(1, $1)", {SqlValue(count)}));
+  if (rows.size() != count) return Internal("the observation sequence gave out fewer ids than asked for");
+  reserved_ids_.clear();
+  next_reserved_ = 0;
+  for (int i = 0; i < rows.size(); ++i) reserved_ids_.push_back(rows.row(i).ColumnInt(0));
+  std::sort(reserved_ids_.begin(), reserved_ids_.end());
+  return reserved_ids_[next_reserved_++];
+}
+
+Result<int64_t> PostgresWriteTransaction::InsertNow(const TableMap& table, const std::vector<Assignment>& assignments) {
+  FUNDAMENT_ASSIGN_OR_RETURN(
+      Rows rows, connection_.Query(InsertSql(table, assignments, Spelling(table)) + " RETURNING id", Values(assignments)));
+  if (rows.size() != 1) return Internal("INSERT returned no id");
+  return rows.row(0).ColumnInt(0);
+}
+
+Status PostgresWriteTransaction::FlushObservations() {
+  if (gathered_.empty()) return Status::Ok();
+  if (!missing_partitions_.empty()) return PartitionsMissing();
+  const TableMap& table = TableOf(EntityKind::kObservation);
+  if (gathered_.size() <= kMaxInsertedOneByOne) {
+    for (GatheredObservation& row : gathered_) {
+      row.assignments.insert(row.assignments.begin(), Assignment{"id", SqlValue(row.id), false});
+      FUNDAMENT_RETURN_IF_ERROR(InsertNow(table, row.assignments).status());
+    }
+    gathered_.clear();
     return Status::Ok();
   }
-  FUNDAMENT_RETURN_IF_ERROR(EnsurePartition(connection_, month));
-  created_partitions_.push_back(month_start);
-  return Status::Ok();
+  // The columns of all rows, in the order they first appear; a row without
+  // one gets NULL there, as an INSERT leaving it out would (no Observation
+  // column but the id has a default).
+  std::vector<std::string_view> columns = {"id"};
+  for (const GatheredObservation& row : gathered_) {
+    for (const Assignment& assignment : row.assignments) {
+      if (std::find(columns.begin(), columns.end(), assignment.column) == columns.end())
+        columns.push_back(assignment.column);
+    }
+  }
+  std::string data;
+  data.reserve(gathered_.size() * 160);
+  std::vector<SqlValue> values(columns.size());
+  for (const GatheredObservation& row : gathered_) {
+    std::fill(values.begin(), values.end(), SqlValue());
+    values[0] = SqlValue(row.id);
+    for (const Assignment& assignment : row.assignments) {
+      const size_t at = static_cast<size_t>(std::find(columns.begin(), columns.end(), assignment.column) - columns.begin());
+      values[at] = assignment.value;
+    }
+    AppendCopyRow(values, data);
+  }
+  std::string column_list;
+  for (std::string_view column : columns) column_list += (column_list.empty() ? "" : ", ") + std::string(column);
+  gathered_.clear();
+  // The statement names only columns of the schema; the values travel as data.
+  return connection_.CopyIn(fmt::format("COPY {} ({}) FROM STDIN", table.table, column_list), data);
 }
 
 Result<int64_t> PostgresWriteTransaction::Insert(EntityKind kind, const json::object& properties,
@@ -188,12 +304,26 @@ Result<int64_t> PostgresWriteTransaction::Insert(EntityKind kind, const json::ob
                              InsertAssignments(kind, properties, references, *this));
   FUNDAMENT_RETURN_IF_ERROR(CheckDistinct(assignments));
   KeepIntegersExact(assignments);
-  if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(EnsurePartitionFor(assignments));
-  FUNDAMENT_ASSIGN_OR_RETURN(
-      Rows rows, connection_.Query(InsertSql(table, assignments, Spelling(table)) + " RETURNING id", Values(assignments)));
-  if (rows.size() != 1) return Internal("INSERT returned no id");
-  const int64_t id = rows.row(0).ColumnInt(0);
-  if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(Widen(assignments));
+  int64_t id = 0;
+  if (kind != EntityKind::kObservation) {
+    FUNDAMENT_ASSIGN_OR_RETURN(id, InsertNow(table, assignments));
+  } else {
+    // Refused now, as a single INSERT would be, rather than failing the
+    // whole write at the flush.
+    FUNDAMENT_RETURN_IF_ERROR(RefuseNulCharacters(Values(assignments)));
+    FUNDAMENT_ASSIGN_OR_RETURN(bool partitioned, PartitionReady(assignments));
+    const bool alone = !inserted_observation_ && expected_observations_ <= 1 && gathered_.empty();
+    if (partitioned && alone) {
+      FUNDAMENT_ASSIGN_OR_RETURN(id, InsertNow(table, assignments));
+    } else {
+      FUNDAMENT_ASSIGN_OR_RETURN(id, NextObservationId());
+      gathered_.push_back({id, assignments});
+      if (gathered_.size() >= kMaxGathered && missing_partitions_.empty())
+        FUNDAMENT_RETURN_IF_ERROR(FlushObservations());
+    }
+    inserted_observation_ = true;
+    FUNDAMENT_RETURN_IF_ERROR(Widen(assignments));
+  }
   existing_.insert({kind, id});
   changes_.Record(kind, id, events::Operation::kCreated);
   return id;
@@ -209,7 +339,10 @@ Status PostgresWriteTransaction::Update(EntityKind kind, int64_t id, const json:
   std::vector<Assignment>& assignments = update.assignments;
   FUNDAMENT_RETURN_IF_ERROR(CheckDistinct(assignments));
   KeepIntegersExact(assignments);
-  if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(EnsurePartitionFor(assignments));
+  if (kind == EntityKind::kObservation) {
+    FUNDAMENT_ASSIGN_OR_RETURN(bool partitioned, PartitionReady(assignments));
+    if (!partitioned) return PartitionsMissing();
+  }
 
   std::vector<Parent> parents;
   if (kind == EntityKind::kObservation) {

@@ -8,10 +8,31 @@
 // keeps another transaction (of this node or another) from deleting a
 // Datastream while an Observation of it is being written, which the
 // trigger-maintained cascade (schema.cc) could otherwise miss.
+//
+// Observations are gathered rather than inserted one by one: Insert()
+// validates the row (references, U+0000, its partition), gives it an id from
+// a block taken from the observation sequence beforehand (one round trip
+// per block; the ids of a rolled-back write or an unused rest of a block are
+// gaps, as with any sequence) and keeps it; the gathered rows go to the
+// server with one COPY before anything could see them: a read that may reach
+// Observations, an update or delete, and the commit (Flush). So a bulk
+// request of thousands of rows costs a few round trips instead of one per
+// row; errors are those of the INSERTs (a refused row fails the write with
+// kBadRequest, rolled back whole), only reported at that flush. The first
+// Observation of a transaction without a hint of more to come is inserted at
+// once, as a single POST needs one round trip only.
+//
+// A row whose month has no partition is not written here: the partition
+// needs locks (its foreign key locks feature_of_interest against writes)
+// that this transaction, or one waiting for it, may hold. The month is noted
+// (missing_partitions()) and the transaction fails at its next flush; the
+// store rolls it back, creates the partitions in a short transaction of
+// their own and runs the work again.
 #pragma once
 
 #include <map>
 #include <mutex>
+#include <string>
 #include <optional>
 #include <set>
 #include <utility>
@@ -19,6 +40,7 @@
 
 #include "sql/dialect.h"
 #include "store/postgres/connection.h"
+#include "store/postgres/schema.h"
 #include "store/store.h"
 #include "store/write_rules.h"
 
@@ -59,16 +81,32 @@ class PostgresWriteTransaction final : public WriteTransaction {
   Status UnlinkAll(model::EntityKind kind, int64_t id, const model::NavigationDef& navigation) override;
   Result<std::optional<int64_t>> GeneratedFeature(int64_t location_id) override;
   Status RecordGeneratedFeature(int64_t location_id, int64_t feature_id) override;
+  void ExpectInserts(model::EntityKind kind, int64_t count) override;
 
-  // Writes the widenings gathered since the last flush (before commit, and
-  // before reads and updates that depend on the extents).
+  // Writes the gathered Observations and the widenings gathered since the
+  // last flush (before commit, and before reads and updates that depend on
+  // the extents).
   Status Flush();
 
   const std::vector<events::ChangeEvent>& events() const { return changes_.events(); }
-  // The partitions this transaction created (their start instants).
-  const std::vector<int64_t>& created_partitions() const { return created_partitions_; }
+  // The months without partition that rows of this transaction fall in; when
+  // not empty, the transaction cannot commit.
+  const std::map<int64_t, MonthPartition>& missing_partitions() const { return missing_partitions_; }
 
  private:
+  // An Observation inserted by Insert() and not yet sent.
+  struct GatheredObservation {
+    int64_t id;
+    std::vector<Assignment> assignments;
+  };
+
+  // Sends the gathered Observations (COPY, or INSERTs for very few).
+  Status FlushObservations();
+  Result<int64_t> NextObservationId();
+  Result<int64_t> InsertNow(const TableMap& table, const std::vector<Assignment>& assignments);
+  // Whether the partition of the row is there; notes its month as missing otherwise.
+  Result<bool> PartitionReady(const std::vector<Assignment>& assignments);
+  Error PartitionsMissing() const;
   Status RequireExists(model::EntityKind kind, int64_t id);
   Result<std::vector<Parent>> ParentsOnEdge(int64_t observation_id);
   Result<std::vector<Parent>> ParentsOfFeature(int64_t feature_id);
@@ -76,7 +114,6 @@ class PostgresWriteTransaction final : public WriteTransaction {
   Status Widen(const std::vector<Assignment>& assignments);
   Status WidenStored(int64_t observation_id);
   Result<std::optional<Box>> FeatureBox(int64_t feature_id);
-  Status EnsurePartitionFor(const std::vector<Assignment>& assignments);
 
   Connection& connection_;
   const sql::SqlDialect& dialect_;
@@ -85,7 +122,13 @@ class PostgresWriteTransaction final : public WriteTransaction {
   std::map<int64_t, std::optional<Box>> feature_boxes_;  // valid for this transaction's lifetime
   std::set<std::pair<model::EntityKind, int64_t>> existing_;  // cleared by every delete
   ChangeLog changes_;
-  std::vector<int64_t> created_partitions_;
+  std::vector<GatheredObservation> gathered_;
+  std::vector<int64_t> reserved_ids_;  // taken from the sequence, not yet given out; ascending
+  size_t next_reserved_ = 0;           // index of the next id to give out in reserved_ids_
+  int64_t next_block_;                 // ids to reserve next when no hint says more
+  int64_t expected_observations_ = 0;  // ExpectInserts' hint, less the ids reserved since
+  bool inserted_observation_ = false;
+  std::map<int64_t, MonthPartition> missing_partitions_;  // by start instant
 };
 
 }  // namespace fundament::store::postgres

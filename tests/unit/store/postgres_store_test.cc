@@ -161,20 +161,6 @@ TEST_F(Postgres, ATableOfAPartitionsNameInAnotherSchemaIsNotTakenForIt) {
   EXPECT_EQ(Scalar("DROP TABLE public.observation_y1997m07"), "");
 }
 
-TEST_F(Postgres, APartitionOfARolledBackWriteGoesWithItAndComesBackWhenNeeded) {
-  Graph g = MakeGraph();
-  Status failed = Write([&](WriteTransaction& tx) -> Status {
-    auto inserted = tx.Insert(EntityKind::kObservation, Obj(R"({"phenomenonTime":"1990-03-01T00:00:00Z","result":1})"),
-                              {Ref(EntityKind::kObservation, "Datastream", g.datastream)});
-    if (!inserted.ok()) return inserted.error();
-    return Error{ErrorCode::kConflict, "undo", {}};
-  });
-  ASSERT_FALSE(failed.ok());
-  EXPECT_FALSE(HasPartition("observation_y1990m03"));
-  EXPECT_GT(MakeObservation(g.datastream, 0, "1990-03-01T00:00:00Z"), 0);
-  EXPECT_TRUE(HasPartition("observation_y1990m03"));
-}
-
 TEST_F(Postgres, RetentionCanDropAWholeMonth) {
   Graph g = MakeGraph();
   int64_t kept = MakeObservation(g.datastream, 0, "2001-02-01T00:00:00Z");
