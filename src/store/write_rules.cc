@@ -169,12 +169,21 @@ bool ReadsExtents(const ReadRequest& request) {
   });
 }
 
-void ExtentTracker::Widen(const std::vector<Assignment>& assignments, std::optional<Box> feature_box) {
+Status ExtentTracker::Widen(const std::vector<Assignment>& assignments) {
   std::optional<Parent> parent;
   if (auto datastream = AssignedInt(assignments, "datastream_id")) parent = Parent{EntityKind::kDatastream, *datastream};
   if (auto multi = AssignedInt(assignments, "multi_datastream_id"))
     parent = Parent{EntityKind::kMultiDatastream, *multi};
-  if (!parent) return;
+  if (!parent) return Status::Ok();
+  std::optional<Box> feature_box;
+  if (auto feature = AssignedInt(assignments, "feature_id")) {
+    auto known = boxes_.find(*feature);
+    if (known == boxes_.end()) {
+      FUNDAMENT_ASSIGN_OR_RETURN(std::optional<Box> box, read_box_(*feature));
+      known = boxes_.emplace(*feature, box).first;
+    }
+    feature_box = known->second;
+  }
   Extent& extent = pending_[*parent];
   std::optional<int64_t> start = AssignedInt(assignments, "phenomenon_time_start");
   std::optional<int64_t> end = AssignedInt(assignments, "phenomenon_time_end");
@@ -189,6 +198,7 @@ void ExtentTracker::Widen(const std::vector<Assignment>& assignments, std::optio
     Raise(extent.max_x, std::optional<double>(feature_box->max_x));
     Raise(extent.max_y, std::optional<double>(feature_box->max_y));
   }
+  return Status::Ok();
 }
 
 void ChangeLog::Record(EntityKind kind, int64_t id, events::Operation operation) {

@@ -8,6 +8,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -79,18 +80,28 @@ struct Extent {
 
 // The widenings of parents' extents gathered in a transaction, so that a
 // bulk insert of ten thousand Observations of one Datastream updates that
-// Datastream once, not ten thousand times.
+// Datastream once, not ten thousand times. The boxes of the Observations'
+// FeaturesOfInterest are read through `read_box` once per feature and
+// transaction.
 class ExtentTracker {
  public:
-  // Notes how far the Observation stored with `assignments` reaches;
-  // `feature_box` is the box of its FeatureOfInterest, if it has one.
-  void Widen(const std::vector<Assignment>& assignments, std::optional<Box> feature_box);
+  // The box of a FeatureOfInterest as stored (none without a geometry).
+  using BoxReader = std::function<Result<std::optional<Box>>(int64_t feature_id)>;
+
+  explicit ExtentTracker(BoxReader read_box) : read_box_(std::move(read_box)) {}
+
+  // Notes how far the Observation stored with `assignments` reaches.
+  Status Widen(const std::vector<Assignment>& assignments);
+  // Forgets the box of a FeatureOfInterest that was changed or deleted.
+  void ForgetFeature(int64_t feature_id) { boxes_.erase(feature_id); }
   // The gathered widenings, in parent order (a fixed order of row updates
   // keeps concurrent transactions from deadlocking).
   const std::map<Parent, Extent>& pending() const { return pending_; }
   void Clear() { pending_.clear(); }
 
  private:
+  BoxReader read_box_;
+  std::map<int64_t, std::optional<Box>> boxes_;  // by FeatureOfInterest id
   std::map<Parent, Extent> pending_;
 };
 

@@ -244,8 +244,12 @@ def test_collection_topic_receives_observation_created_over_mqtt(api, client, g)
 
 
 def test_feature_of_interest_collection_topic(api, client, g):
-    subscriber = client()
+    subscriber, witness = client(), client()
+    witness.subscribe(f"v1.1/Datastreams({g.datastream})/Observations")
     oid = g.observe(s.at(8), 8.0)
+    # Publishing follows the commit; once the witness has the first
+    # Observation, it is no longer on its way to the new subscription.
+    assert witness.next()[1]["@iot.id"] == oid
     foi = api.get_json(f"Observations({oid})/FeatureOfInterest")["@iot.id"]
     topic = f"v1.1/FeaturesOfInterest({foi})/Observations"
     subscriber.subscribe(topic)

@@ -106,7 +106,11 @@ void PartitionSet::Clear() {
 
 PostgresWriteTransaction::PostgresWriteTransaction(Connection& connection, const sql::SqlDialect& dialect,
                                                    PartitionSet& partitions)
-    : connection_(connection), dialect_(dialect), partitions_(partitions), next_block_(kFirstIdBlock) {}
+    : connection_(connection),
+      dialect_(dialect),
+      partitions_(partitions),
+      extents_([this](int64_t feature_id) { return FeatureBox(feature_id); }),
+      next_block_(kFirstIdBlock) {}
 
 Result<ReadResult> PostgresWriteTransaction::Read(const ReadRequest& request) {
   if (ReadsExtents(request)) {
@@ -131,8 +135,6 @@ void PostgresWriteTransaction::ExpectInserts(EntityKind kind, int64_t count) {
 }
 
 Result<std::optional<Box>> PostgresWriteTransaction::FeatureBox(int64_t feature_id) {
-  auto known = feature_boxes_.find(feature_id);
-  if (known != feature_boxes_.end()) return known->second;
   FUNDAMENT_ASSIGN_OR_RETURN(
       Rows rows, connection_.Query("SELECT min_x, min_y, max_x, max_y FROM feature_of_interest WHERE id = $1",
                                    {SqlValue(feature_id)}));
@@ -142,17 +144,7 @@ Result<std::optional<Box>> PostgresWriteTransaction::FeatureBox(int64_t feature_
     if (!row.IsNull(0) && !row.IsNull(1) && !row.IsNull(2) && !row.IsNull(3))
       box = Box{row.ColumnDouble(0), row.ColumnDouble(1), row.ColumnDouble(2), row.ColumnDouble(3)};
   }
-  feature_boxes_.emplace(feature_id, box);
   return box;
-}
-
-Status PostgresWriteTransaction::Widen(const std::vector<Assignment>& assignments) {
-  std::optional<Box> box;
-  if (auto feature = AssignedInt(assignments, "feature_id")) {
-    FUNDAMENT_ASSIGN_OR_RETURN(box, FeatureBox(*feature));
-  }
-  extents_.Widen(assignments, box);
-  return Status::Ok();
 }
 
 Status PostgresWriteTransaction::Flush() {
@@ -322,7 +314,7 @@ Result<int64_t> PostgresWriteTransaction::Insert(EntityKind kind, const json::ob
         FUNDAMENT_RETURN_IF_ERROR(FlushObservations());
     }
     inserted_observation_ = true;
-    FUNDAMENT_RETURN_IF_ERROR(Widen(assignments));
+    FUNDAMENT_RETURN_IF_ERROR(extents_.Widen(assignments));
   }
   existing_.insert({kind, id});
   changes_.Record(kind, id, events::Operation::kCreated);
@@ -368,7 +360,7 @@ Status PostgresWriteTransaction::Update(EntityKind kind, int64_t id, const json:
   }
   FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
   if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(WidenStored(id));
-  if (update.feature_changes) feature_boxes_.erase(id);
+  if (update.feature_changes) extents_.ForgetFeature(id);
   changes_.Record(kind, id, events::Operation::kUpdated);
   return Status::Ok();
 }
@@ -382,7 +374,7 @@ Status PostgresWriteTransaction::WidenStored(int64_t observation_id) {
   std::vector<Assignment> stored;
   for (int c = 0; c < static_cast<int>(std::size(kStoredObservationColumns)); ++c)
     if (!row.IsNull(c)) stored.push_back({kStoredObservationColumns[c], SqlValue(row.ColumnInt(c))});
-  FUNDAMENT_RETURN_IF_ERROR(Widen(stored));
+  FUNDAMENT_RETURN_IF_ERROR(extents_.Widen(stored));
   return Flush();
 }
 
@@ -401,7 +393,7 @@ Status PostgresWriteTransaction::Delete(EntityKind kind, int64_t id) {
       connection_.Query(fmt::format("DELETE FROM {} WHERE id = $1", table.table), {SqlValue(id)}).status());
   existing_.clear();
   FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
-  if (kind == EntityKind::kFeatureOfInterest) feature_boxes_.erase(id);
+  if (kind == EntityKind::kFeatureOfInterest) extents_.ForgetFeature(id);
   changes_.Record(kind, id, events::Operation::kDeleted);
   return Status::Ok();
 }

@@ -32,9 +32,9 @@
 
 #include <map>
 #include <mutex>
-#include <string>
 #include <optional>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -111,15 +111,14 @@ class PostgresWriteTransaction final : public WriteTransaction {
   Result<std::vector<Parent>> ParentsOnEdge(int64_t observation_id);
   Result<std::vector<Parent>> ParentsOfFeature(int64_t feature_id);
   Status Recompute(const std::vector<Parent>& parents);
-  Status Widen(const std::vector<Assignment>& assignments);
   Status WidenStored(int64_t observation_id);
+  // The box of a FeatureOfInterest as stored, for extents_.
   Result<std::optional<Box>> FeatureBox(int64_t feature_id);
 
   Connection& connection_;
   const sql::SqlDialect& dialect_;
   PartitionSet& partitions_;
   ExtentTracker extents_;
-  std::map<int64_t, std::optional<Box>> feature_boxes_;  // valid for this transaction's lifetime
   std::set<std::pair<model::EntityKind, int64_t>> existing_;  // cleared by every delete
   ChangeLog changes_;
   std::vector<GatheredObservation> gathered_;

@@ -61,7 +61,9 @@ Status IdSequence::Save(Connection& connection) {
 }
 
 SqliteWriteTransaction::SqliteWriteTransaction(Connection& connection, IdSequence& observation_ids)
-    : connection_(connection), observation_ids_(observation_ids) {}
+    : connection_(connection),
+      observation_ids_(observation_ids),
+      extents_([this](int64_t feature_id) { return FeatureBox(feature_id); }) {}
 
 Result<ReadResult> SqliteWriteTransaction::Read(const ReadRequest& request) {
   if (ReadsExtents(request)) FUNDAMENT_RETURN_IF_ERROR(Flush());
@@ -74,8 +76,6 @@ Result<ReadResult> SqliteWriteTransaction::Scan(const ReadRequest& request, cons
 }
 
 Result<std::optional<Box>> SqliteWriteTransaction::FeatureBox(int64_t feature_id) {
-  auto known = feature_boxes_.find(feature_id);
-  if (known != feature_boxes_.end()) return known->second;
   FUNDAMENT_ASSIGN_OR_RETURN(
       Statement stmt,
       connection_.Prepare("SELECT min_x, min_y, max_x, max_y FROM feature_of_interest WHERE id = ?1"));
@@ -84,18 +84,7 @@ Result<std::optional<Box>> SqliteWriteTransaction::FeatureBox(int64_t feature_id
   std::optional<Box> box;
   if (row && !stmt.IsNull(0) && !stmt.IsNull(1) && !stmt.IsNull(2) && !stmt.IsNull(3))
     box = Box{stmt.ColumnDouble(0), stmt.ColumnDouble(1), stmt.ColumnDouble(2), stmt.ColumnDouble(3)};
-  feature_boxes_.emplace(feature_id, box);
   return box;
-}
-
-// Notes how far the Observation with `assignments` (as inserted) reaches.
-Status SqliteWriteTransaction::Widen(const std::vector<Assignment>& assignments) {
-  std::optional<Box> box;
-  if (auto feature = AssignedInt(assignments, "feature_id")) {
-    FUNDAMENT_ASSIGN_OR_RETURN(box, FeatureBox(*feature));
-  }
-  extents_.Widen(assignments, box);
-  return Status::Ok();
 }
 
 Status SqliteWriteTransaction::Flush() {
@@ -167,7 +156,7 @@ Result<int64_t> SqliteWriteTransaction::Insert(EntityKind kind, const json::obje
   FUNDAMENT_RETURN_IF_ERROR(BindAssignments(stmt, assignments));
   FUNDAMENT_RETURN_IF_ERROR(stmt.Run());
   int64_t id = kind == EntityKind::kObservation ? observation_id : connection_.LastInsertId();
-  if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(Widen(assignments));
+  if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(extents_.Widen(assignments));
   existing_.insert({kind, id});
   changes_.Record(kind, id, events::Operation::kCreated);
   return id;
@@ -212,7 +201,7 @@ Status SqliteWriteTransaction::Update(EntityKind kind, int64_t id, const json::o
   }
   FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
   if (kind == EntityKind::kObservation) FUNDAMENT_RETURN_IF_ERROR(WidenStored(id));
-  if (feature_changes) feature_boxes_.erase(id);
+  if (feature_changes) extents_.ForgetFeature(id);
   changes_.Record(kind, id, events::Operation::kUpdated);
   return Status::Ok();
 }
@@ -227,7 +216,7 @@ Status SqliteWriteTransaction::WidenStored(int64_t observation_id) {
   std::vector<Assignment> stored;
   for (int c = 0; c < static_cast<int>(std::size(kStoredObservationColumns)); ++c)
     if (!stmt.IsNull(c)) stored.push_back({kStoredObservationColumns[c], SqlValue(stmt.ColumnInt(c))});
-  FUNDAMENT_RETURN_IF_ERROR(Widen(stored));
+  FUNDAMENT_RETURN_IF_ERROR(extents_.Widen(stored));
   return Flush();
 }
 
@@ -249,7 +238,7 @@ Status SqliteWriteTransaction::Delete(EntityKind kind, int64_t id) {
   // Cascades may have deleted any number of other entities.
   existing_.clear();
   FUNDAMENT_RETURN_IF_ERROR(Recompute(parents));
-  if (kind == EntityKind::kFeatureOfInterest) feature_boxes_.erase(id);
+  if (kind == EntityKind::kFeatureOfInterest) extents_.ForgetFeature(id);
   changes_.Record(kind, id, events::Operation::kDeleted);
   return Status::Ok();
 }

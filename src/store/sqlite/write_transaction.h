@@ -81,14 +81,12 @@ class SqliteWriteTransaction final : public WriteTransaction {
   Result<std::vector<Parent>> ParentsOfFeature(int64_t feature_id);
   Status Recompute(const std::vector<Parent>& parents);
 
-  Status Widen(const std::vector<Assignment>& assignments);
   Status WidenStored(int64_t observation_id);
   Result<std::optional<Box>> FeatureBox(int64_t feature_id);
 
   Connection& connection_;
   IdSequence& observation_ids_;
   ExtentTracker extents_;
-  std::map<int64_t, std::optional<Box>> feature_boxes_;  // valid for this transaction's lifetime
   // Entities known to exist: checked links of a bulk write are checked once.
   // Cleared by every delete, since cascades reach far.
   std::set<std::pair<model::EntityKind, int64_t>> existing_;
