@@ -167,6 +167,7 @@ TEST(BrokerBatch, RunsOnlyWhatIsReadAndReadsAheadWhileTheHookRuns) {
   pipe->ClientSend(ConnectBytes("c") + Pub("1", QoS::kAtLeastOnce, 1));
   ASSERT_TRUE(recorder.WaitRuns(1));
   // Arrive while the hook runs: read, and handed over together afterwards.
+  ASSERT_TRUE(pipe->WaitReading()) << "no read ahead while the hook runs";
   pipe->ClientSend(Pub("2", QoS::kAtLeastOnce, 2) + Pub("3", QoS::kAtLeastOnce, 3));
   pipe->ClientSend(Pub("4", QoS::kAtLeastOnce, 4));
   std::this_thread::sleep_for(100ms);
@@ -242,9 +243,10 @@ TEST(BrokerBatch, PingreqsStayInTheRunAndAreAnsweredInPacketOrder) {
   pipe->ClientSend(ConnectBytes("c") + ping + Pub("1", QoS::kAtLeastOnce, 1) + ping + Pub("2") +
                    Pub("3", QoS::kAtLeastOnce, 3) + ping);
   ASSERT_TRUE(recorder.WaitRuns(1));
-  std::this_thread::sleep_for(100ms);
   // The PINGREQ before the first PUBLISH was handled at once; the others
   // wait for the PUBLISH packets before them.
+  EXPECT_EQ(Answers(pipe->WaitOutput(kConnack.size() + 2)), (std::vector<std::string>{"PINGRESP"}));
+  std::this_thread::sleep_for(100ms);
   EXPECT_EQ(Answers(pipe->WaitOutput(0)), (std::vector<std::string>{"PINGRESP"}));
   recorder.Release();
   std::string output = pipe->WaitOutput(kConnack.size() + 2 + 4 + 2 + 4 + 2);

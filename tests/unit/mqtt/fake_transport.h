@@ -53,12 +53,26 @@ class FakePipe : public std::enable_shared_from_this<FakePipe> {
     return changed_.wait_for(lock, timeout, [&] { return closed_; });
   }
 
+  // Waits until the broker has a read outstanding that no bytes have
+  // completed yet: what the client sends next is what that read returns.
+  bool WaitReading(std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return reading_; });
+  }
+
   // --- For FakeTransport, on the strand ---
 
   void Read(boost::asio::mutable_buffer buffer, Transport::Handler handler) {
     read_buffer_ = buffer;
     read_handler_ = std::move(handler);
     TryCompleteRead();
+    if (read_handler_) {
+      {
+        std::lock_guard lock(mutex_);
+        reading_ = true;
+      }
+      changed_.notify_all();
+    }
   }
 
   void Write(boost::asio::const_buffer buffer, Transport::Handler handler) {
@@ -103,6 +117,8 @@ class FakePipe : public std::enable_shared_from_this<FakePipe> {
     // Never inline: asio handlers do not run inside the initiating call.
     boost::asio::post(strand_, [handler = std::move(read_handler_), ec, n] { handler(ec, n); });
     read_handler_ = nullptr;
+    std::lock_guard lock(mutex_);
+    reading_ = false;
   }
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -116,6 +132,7 @@ class FakePipe : public std::enable_shared_from_this<FakePipe> {
   std::condition_variable changed_;
   std::string outbound_;
   bool closed_ = false;
+  bool reading_ = false;  // a read is outstanding with nothing to return yet
 };
 
 class FakeTransport final : public Transport {
