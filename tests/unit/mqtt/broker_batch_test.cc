@@ -141,14 +141,23 @@ std::vector<std::string> Answers(std::string_view output) {
   return names;
 }
 
+// A client connection of the broker over an in-memory transport on
+// `context`; null when the broker refuses it.
+std::shared_ptr<FakePipe> Attach(RunningBroker& broker, TransportContext& context) {
+  auto pipe = std::make_shared<FakePipe>(context.executor());
+  Status accepted = broker.broker().Accept(std::make_unique<FakeTransport>(pipe));
+  EXPECT_TRUE(accepted.ok()) << accepted.error().message;
+  return accepted.ok() ? pipe : nullptr;
+}
+
 const std::string kConnack = MustEncode(Connack{});
 
 TEST(BrokerBatch, HandsPublishesOfOneReadToOneCallInOrder) {
   TransportContext context;  // outlives the broker, which uses its executor
   RunRecorder recorder;
   RunningBroker broker(BatchOptions(recorder));
-  auto pipe = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
+  auto pipe = Attach(broker, context);
+  ASSERT_TRUE(pipe);
   pipe->ClientSend(ConnectBytes("c") + Pub("1") + Pub("2", QoS::kAtLeastOnce, 7) + Pub("3"));
   ASSERT_TRUE(recorder.WaitRuns(1));
   std::string puback = MustEncode(Puback{7});
@@ -160,8 +169,8 @@ TEST(BrokerBatch, RunsOnlyWhatIsReadAndReadsAheadWhileTheHookRuns) {
   TransportContext context;  // outlives the broker, which uses its executor
   RunRecorder recorder;
   RunningBroker broker(BatchOptions(recorder));
-  auto pipe = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
+  auto pipe = Attach(broker, context);
+  ASSERT_TRUE(pipe);
   recorder.Hold();
   // A lone PUBLISH is a run of one: the broker does not wait for more.
   pipe->ClientSend(ConnectBytes("c") + Pub("1", QoS::kAtLeastOnce, 1));
@@ -190,8 +199,8 @@ TEST(BrokerBatch, SendsPubacksOnlyAfterTheRunsHookReturned) {
   auto subscriber = std::make_unique<RawClient>(broker.port());
   subscriber->Connect("sub");
   subscriber->Subscribe("t", QoS::kAtMostOnce);
-  auto pipe = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
+  auto pipe = Attach(broker, context);
+  ASSERT_TRUE(pipe);
   recorder.Hold();
   pipe->ClientSend(ConnectBytes("pub") + Pub("a", QoS::kAtLeastOnce, 1) + Pub("b", QoS::kAtLeastOnce, 2));
   ASSERT_TRUE(recorder.WaitRuns(1));
@@ -210,8 +219,8 @@ TEST(BrokerBatch, CapsRunsByCountAndBytes) {
   BrokerOptions options = BatchOptions(recorder);
   options.max_publish_batch = 2;
   RunningBroker broker(options);
-  auto pipe = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
+  auto pipe = Attach(broker, context);
+  ASSERT_TRUE(pipe);
   std::string bytes = ConnectBytes("c");
   for (int i = 1; i <= 5; ++i) bytes += Pub(std::to_string(i));
   bytes += Pub("x", QoS::kAtLeastOnce, 9);
@@ -224,8 +233,8 @@ TEST(BrokerBatch, CapsRunsByCountAndBytes) {
   // "t" plus four payload bytes: the second message reaches the bound.
   small.max_publish_batch_bytes = 10;
   RunningBroker second(small);
-  auto other = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(second.broker().Accept(std::make_unique<FakeTransport>(other)).ok());
+  auto other = Attach(second, context);
+  ASSERT_TRUE(other);
   other->ClientSend(ConnectBytes("c") + Pub("aaaa") + Pub("bbbb") + Pub("cccc") + Pub("dddddddddddd") +
                     Pub("e", QoS::kAtLeastOnce, 3));
   EXPECT_EQ(other->WaitOutput(kConnack.size() + 4), kConnack + MustEncode(Puback{3}));
@@ -236,8 +245,8 @@ TEST(BrokerBatch, PingreqsStayInTheRunAndAreAnsweredInPacketOrder) {
   TransportContext context;  // outlives the broker, which uses its executor
   RunRecorder recorder;
   RunningBroker broker(BatchOptions(recorder));
-  auto pipe = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
+  auto pipe = Attach(broker, context);
+  ASSERT_TRUE(pipe);
   recorder.Hold();
   const std::string ping = MustEncode(Pingreq{});
   pipe->ClientSend(ConnectBytes("c") + ping + Pub("1", QoS::kAtLeastOnce, 1) + ping + Pub("2") +
@@ -259,8 +268,8 @@ TEST(BrokerBatch, OtherPacketsEndARunAndAreHandledAfterIt) {
   TransportContext context;  // outlives the broker, which uses its executor
   RunRecorder recorder;
   RunningBroker broker(BatchOptions(recorder));
-  auto pipe = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
+  auto pipe = Attach(broker, context);
+  ASSERT_TRUE(pipe);
   Subscribe subscribe;
   subscribe.packet_id = 5;
   subscribe.subscriptions = {{"elsewhere", QoS::kAtMostOnce}};
@@ -282,8 +291,8 @@ TEST(BrokerBatch, StopsAtTheFirstDisconnectDecision) {
   auto subscriber = std::make_unique<RawClient>(broker.port());
   subscriber->Connect("sub");
   subscriber->Subscribe("t", QoS::kAtMostOnce);
-  auto pipe = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
+  auto pipe = Attach(broker, context);
+  ASSERT_TRUE(pipe);
   pipe->ClientSend(ConnectBytes("pub") + Pub("ok", QoS::kAtLeastOnce, 1) + Pub("bad", QoS::kAtLeastOnce, 2) +
                    Pub("after", QoS::kAtLeastOnce, 3));
   ASSERT_TRUE(pipe->WaitClosed());
@@ -297,8 +306,8 @@ TEST(BrokerBatch, QoS2PublishAfterARunClosesOnceTheRunIsHandled) {
   TransportContext context;  // outlives the broker, which uses its executor
   RunRecorder recorder;
   RunningBroker broker(BatchOptions(recorder));
-  auto pipe = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
+  auto pipe = Attach(broker, context);
+  ASSERT_TRUE(pipe);
   pipe->ClientSend(ConnectBytes("c") + Pub("1", QoS::kAtLeastOnce, 1) + Pub("2", QoS::kExactlyOnce, 2) +
                    Pub("3", QoS::kAtLeastOnce, 3));
   ASSERT_TRUE(pipe->WaitClosed());
@@ -310,8 +319,8 @@ TEST(BrokerBatch, MalformedBytesAfterARunCloseOnceTheRunIsHandled) {
   TransportContext context;  // outlives the broker, which uses its executor
   RunRecorder recorder;
   RunningBroker broker(BatchOptions(recorder));
-  auto pipe = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
+  auto pipe = Attach(broker, context);
+  ASSERT_TRUE(pipe);
   // 0xF0 is a reserved packet type.
   pipe->ClientSend(ConnectBytes("c") + Pub("1") + Pub("2") + std::string("\xF0\x00", 2) + Pub("3"));
   ASSERT_TRUE(pipe->WaitClosed());
@@ -329,8 +338,8 @@ TEST(BrokerBatch, AHookResultOfTheWrongSizeDisconnects) {
   auto subscriber = std::make_unique<RawClient>(broker.port());
   subscriber->Connect("sub");
   subscriber->Subscribe("t", QoS::kAtMostOnce);
-  auto pipe = std::make_shared<FakePipe>(context.executor());
-  ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
+  auto pipe = Attach(broker, context);
+  ASSERT_TRUE(pipe);
   pipe->ClientSend(ConnectBytes("c") + Pub("1", QoS::kAtLeastOnce, 1) + Pub("2", QoS::kAtLeastOnce, 2));
   ASSERT_TRUE(pipe->WaitClosed());
   // The message with a decision is routed; the one without is not.
