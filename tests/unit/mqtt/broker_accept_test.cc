@@ -21,22 +21,7 @@ using testing::MustEncode;
 using testing::RawClient;
 using testing::RunningBroker;
 using testing::TestOptions;
-
-// An io_context on a thread of its own: the "HTTP server" side.
-class OtherContext {
- public:
-  OtherContext() : work_(io_.get_executor()), thread_([this] { io_.run(); }) {}
-  ~OtherContext() {
-    work_.reset();
-    thread_.join();
-  }
-  boost::asio::any_io_executor executor() { return io_.get_executor(); }
-
- private:
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::thread thread_;
-};
+using testing::TransportContext;
 
 // The packets in `bytes`, which must be whole packets.
 std::vector<Packet> DecodeAll(std::string_view bytes) {
@@ -49,7 +34,7 @@ std::vector<Packet> DecodeAll(std::string_view bytes) {
 }
 
 TEST(BrokerAccept, ServesConnectionOverForeignTransport) {
-  OtherContext other;
+  TransportContext other;
   RunningBroker broker;
   auto pipe = std::make_shared<FakePipe>(other.executor());
   ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
@@ -81,7 +66,7 @@ TEST(BrokerAccept, ServesConnectionOverForeignTransport) {
 }
 
 TEST(BrokerAccept, PacketsSplitAcrossReadsAreReassembled) {
-  OtherContext other;
+  TransportContext other;
   RunningBroker broker;
   auto pipe = std::make_shared<FakePipe>(other.executor());
   ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
@@ -94,7 +79,7 @@ TEST(BrokerAccept, PacketsSplitAcrossReadsAreReassembled) {
 }
 
 TEST(BrokerAccept, EndOfStreamPublishesWill) {
-  OtherContext other;
+  TransportContext other;
   RunningBroker broker;
   RawClient watcher(broker.port());
   watcher.Connect("watcher");
@@ -112,7 +97,7 @@ TEST(BrokerAccept, EndOfStreamPublishesWill) {
 }
 
 TEST(BrokerAccept, RefusesWhenStopping) {
-  OtherContext other;
+  TransportContext other;
   RunningBroker broker;
   broker.StopAndJoin();
   auto pipe = std::make_shared<FakePipe>(other.executor());
@@ -123,7 +108,7 @@ TEST(BrokerAccept, RefusesWhenStopping) {
 }
 
 TEST(BrokerAccept, WorksWithoutListener) {
-  OtherContext other;
+  TransportContext other;
   BrokerOptions options = TestOptions();
   options.listen = false;
   RunningBroker broker(options);

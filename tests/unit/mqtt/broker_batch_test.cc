@@ -25,22 +25,7 @@ using testing::MustEncode;
 using testing::RawClient;
 using testing::RunningBroker;
 using testing::TestOptions;
-
-// An io_context on a thread of its own, for the in-memory transports.
-class TransportContext {
- public:
-  TransportContext() : work_(io_.get_executor()), thread_([this] { io_.run(); }) {}
-  ~TransportContext() {
-    work_.reset();
-    thread_.join();
-  }
-  boost::asio::any_io_executor executor() { return io_.get_executor(); }
-
- private:
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::thread thread_;
-};
+using testing::TransportContext;
 
 // Records the runs the hook is given (as payloads) and can hold the hook
 // until the test lets it return.

@@ -21,30 +21,16 @@ using testing::FakeTransport;
 using testing::MustEncode;
 using testing::RunningBroker;
 using testing::TestOptions;
+using testing::TransportContext;
 
-// An io_context on a thread of its own, serving the fake connections.
-class OtherContext {
- public:
-  OtherContext() : work_(io_.get_executor()), thread_([this] { io_.run(); }) {}
-  ~OtherContext() {
-    work_.reset();
-    thread_.join();
-  }
-  boost::asio::any_io_executor executor() { return io_.get_executor(); }
-
-  // Advances the clock and makes the loop look at its timers at once (clock.h).
-  void Advance(std::chrono::milliseconds by) {
-    ConnectionClock::AdvanceForTesting(by);
-    auto kick = std::make_shared<ConnectionTimer>(io_);
-    kick->expires_at(ConnectionClock::time_point{});
-    kick->async_wait([kick](boost::system::error_code) {});
-  }
-
- private:
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::thread thread_;
-};
+// Advances the clock and makes the loop of `context` look at its timers at
+// once (clock.h).
+void Advance(TransportContext& context, std::chrono::milliseconds by) {
+  ConnectionClock::AdvanceForTesting(by);
+  auto kick = std::make_shared<ConnectionTimer>(context.io());
+  kick->expires_at(ConnectionClock::time_point{});
+  kick->async_wait([kick](boost::system::error_code) {});
+}
 
 BrokerOptions WithoutListener() {
   BrokerOptions options = TestOptions();
@@ -62,7 +48,7 @@ TEST(ConnectionClock, IsMonotonicAndAdvances) {
 }
 
 TEST(ConnectionClock, KeepAliveExpiresWhenTheClockIsAdvanced) {
-  OtherContext other;
+  TransportContext other;
   RunningBroker broker(WithoutListener());
   auto pipe = std::make_shared<FakePipe>(other.executor());
   ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
@@ -72,20 +58,20 @@ TEST(ConnectionClock, KeepAliveExpiresWhenTheClockIsAdvanced) {
   pipe->ClientSend(MustEncode(connect));
   EXPECT_EQ(pipe->WaitOutput(4), MustEncode(Connack{}));
 
-  other.Advance(80s);
+  Advance(other, 80s);
   EXPECT_FALSE(pipe->WaitClosed(200ms));
-  other.Advance(11s);
+  Advance(other, 11s);
   EXPECT_TRUE(pipe->WaitClosed());
   EXPECT_TRUE(Eventually([&] { return broker.broker().Stats().keep_alive_timeouts == 1; }));
 }
 
 TEST(ConnectionClock, ConnectTimeoutExpiresWhenTheClockIsAdvanced) {
-  OtherContext other;
+  TransportContext other;
   RunningBroker broker(WithoutListener());
   auto pipe = std::make_shared<FakePipe>(other.executor());
   ASSERT_TRUE(broker.broker().Accept(std::make_unique<FakeTransport>(pipe)).ok());
   EXPECT_FALSE(pipe->WaitClosed(200ms));
-  other.Advance(11s);  // the connect timeout is 10 s
+  Advance(other, 11s);  // the connect timeout is 10 s
   EXPECT_TRUE(pipe->WaitClosed());
   EXPECT_EQ(pipe->WaitOutput(1), "");  // closed without a CONNACK
 }

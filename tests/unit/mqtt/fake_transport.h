@@ -11,11 +11,35 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "mqtt/transport.h"
 
 namespace fundament::mqtt::testing {
+
+// An io_context on a thread of its own, for the in-memory transports: the
+// side that stands in for the HTTP server's. Declare it before the broker,
+// which uses its executor, so that it outlives the broker.
+class TransportContext {
+ public:
+  TransportContext() : work_(io_.get_executor()), thread_([this] { io_.run(); }) {}
+  ~TransportContext() {
+    work_.reset();
+    thread_.join();
+  }
+  TransportContext(const TransportContext&) = delete;
+  TransportContext& operator=(const TransportContext&) = delete;
+
+  boost::asio::any_io_executor executor() { return io_.get_executor(); }
+  boost::asio::io_context& io() { return io_; }
+
+ private:
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread thread_;
+};
 
 class FakePipe : public std::enable_shared_from_this<FakePipe> {
  public:
